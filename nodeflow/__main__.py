@@ -1,0 +1,5 @@
+"""``python -m nodeflow`` is the ``nodeflow`` command."""
+
+from nodeflow.cli import main
+
+raise SystemExit(main())

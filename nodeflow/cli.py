@@ -1,0 +1,186 @@
+"""The ``nodeflow`` command.
+
+Exit codes follow KNIME's batch mode (see DESIGN.md): 0 success, 2 bad
+arguments, 3 workflow could not be loaded or validated, 4 execution failed,
+130 interrupted.  Sub-commands import what they need inside their handler so
+that ``nodeflow validate`` and ``nodeflow nodes`` never load Qt or TensorFlow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+
+from nodeflow import __version__
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_INVALID = 3
+EXIT_FAILED = 4
+EXIT_INTERRUPTED = 130
+
+
+# --------------------------------------------------------------------------- validate
+def cmd_validate(args: argparse.Namespace) -> int:
+    from nodeflow.core import WorkflowFileError, load, validate
+
+    status = EXIT_OK
+    for path in args.workflows:
+        try:
+            workflow = load(path)
+        except WorkflowFileError as exc:
+            for problem in exc.problems:
+                print(f"{path}: {problem}")
+            status = EXIT_INVALID
+            continue
+        problems = validate(workflow)
+        for problem in problems:
+            print(f"{path}: {problem}")
+        if problems:
+            status = EXIT_INVALID
+        elif not args.quiet:
+            print(f"{path}: valid ({len(workflow.nodes)} nodes, {len(workflow.edges)} connections)")
+    return status
+
+
+# --------------------------------------------------------------------------- nodes
+def _default_text(param) -> str:
+    return "required" if param.required else "default " + json.dumps(param.default)
+
+
+def _node_summary(spec) -> list[str]:
+    ports = lambda items: ", ".join(  # noqa: E731
+        f"{p.name} ({p.type}{', optional' if p.optional else ''}{', several' if p.multi else ''})"
+        for p in items
+    ) or "-"
+    lines = [f"  {spec.type_id}  \u2014  {spec.display_name}",
+             f"      in:  {ports(spec.inputs)}",
+             f"      out: {ports(spec.outputs)}"]
+    width = max((len(p.name) for p in spec.params), default=0)
+    type_width = max((len(p.type_text()) for p in spec.params), default=0)
+    for p in spec.params:
+        lines.append(f"      {p.name:<{width}}  {p.type_text():<{type_width}}  {_default_text(p)}")
+    return lines
+
+
+def _node_manual(spec) -> list[str]:
+    wrap = lambda text, indent: textwrap.fill(  # noqa: E731
+        text, width=88, initial_indent=indent, subsequent_indent=indent)
+    lines = [f"{spec.display_name}  ({spec.type_id}, {spec.category})", "", wrap(spec.description, "  "), ""]
+    for title, ports in (("Inputs", spec.inputs), ("Outputs", spec.outputs)):
+        if ports:
+            lines.append(f"{title}:")
+            for p in ports:
+                flags = "".join([", optional" if p.optional else "", ", several" if p.multi else ""])
+                lines.append(f"  {p.name} ({p.type}{flags})")
+                if p.help:
+                    lines.append(wrap(p.help, "      "))
+            lines.append("")
+    if spec.params:
+        lines.append("Parameters:")
+        for p in spec.params:
+            lines.append(f"  {p.name}: {p.type_text()}, {_default_text(p)}")
+            if p.help:
+                lines.append(wrap(p.help, "      "))
+            for option in getattr(p, "options", ()):
+                if hasattr(option, "args"):
+                    args = ", ".join(f"{a.name}={json.dumps(a.default)}" for a in option.args)
+                    lines.append(f"      - {option.name}({args}): {option.help}")
+    return lines
+
+
+def _matches(spec, query: str) -> bool:
+    query = query.lower()
+    haystack = " ".join([spec.type_id, spec.display_name, spec.category, spec.description,
+                         *spec.keywords]).lower()
+    return query in haystack
+
+
+def cmd_nodes(args: argparse.Namespace) -> int:
+    from nodeflow.core import default_registry
+
+    registry = default_registry()
+    if args.query and args.query in registry:
+        spec = registry[args.query]
+        if args.json:
+            print(json.dumps(spec.describe(), indent=2))
+        else:
+            print("\n".join(_node_manual(spec)))
+        return EXIT_OK
+    specs = [s for s in registry.sorted() if not args.query or _matches(s, args.query)]
+    if args.json:
+        print(json.dumps([s.describe() for s in specs], indent=2))
+        return EXIT_OK
+    if not specs:
+        print(f"no node type matches {args.query!r}", file=sys.stderr)
+        return EXIT_USAGE
+    category = None
+    for spec in specs:
+        if spec.category != category:
+            if category is not None:
+                print()
+            category = spec.category
+            print(category)
+        print("\n".join(_node_summary(spec)))
+    print(f"\n{len(specs)} node types. `nodeflow nodes TYPE` shows one in full.")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
+    "validate": (cmd_validate, "check workflow files and report every problem"),
+    "nodes": (cmd_nodes, "list the node catalogue, or show one node type in full"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nodeflow",
+        description="NodeFlow: wire Keras models as node workflows, validate and run them.",
+        epilog="Exit codes: 0 success, 2 bad arguments, 3 workflow could not be loaded or "
+               "validated, 4 execution failed, 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"nodeflow {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("validate", help=COMMANDS["validate"][1],
+                       description="Load each workflow file and report all of its problems, one "
+                                   "per line as FILE: node ID: PARAMETER: expected ..., got .... "
+                                   "Exit 0 when every file is valid, 3 otherwise.")
+    p.add_argument("workflows", nargs="+", metavar="WF.nflow", help="workflow files to check")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing for valid files")
+
+    p = sub.add_parser("nodes", help=COMMANDS["nodes"][1],
+                       description="List every node type with its category, ports and parameters "
+                                   "(types and defaults). Give a type id for its full "
+                                   "documentation, or any other text to filter the list.")
+    p.add_argument("query", nargs="?", metavar="TYPE_OR_TEXT",
+                   help="a node type id (e.g. keras.layers.Dense) or a search text")
+    p.add_argument("--json", action="store_true", help="print the catalogue as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    handler = COMMANDS[args.command][0]
+    from nodeflow.core.errors import RegistryError
+
+    try:
+        return handler(args)
+    except RegistryError as exc:  # a broken node catalogue is NodeFlow's fault, not the user's
+        print(f"nodeflow: error in the node catalogue: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+    except KeyboardInterrupt:
+        print("nodeflow: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. `nodeflow nodes | head`
+        sys.stderr.close()
+        return EXIT_OK

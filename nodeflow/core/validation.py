@@ -1,0 +1,155 @@
+"""Validation: every problem of a workflow, each naming the node and what is wrong.
+
+Checks: unknown node type, unknown parameter, missing required parameter,
+ill-typed or out-of-range value, unknown or dangling edge endpoint, incompatible
+port types, too many connections on a single input, missing required input, and
+cycles.  Problems come back in a stable order (nodes in workflow order, then
+edges), all of them, never just the first.
+"""
+
+from __future__ import annotations
+
+from .errors import Problem, expected_got
+from .ports import can_connect
+from .workflow import Edge, Workflow, unknown_param_message
+
+
+def validate(workflow: Workflow) -> list[Problem]:
+    problems: list[Problem] = []
+    registry = workflow.registry
+    for node in workflow:
+        spec = registry.get(node.type)
+        if spec is None:
+            message = expected_got("a known node type", node.type)
+            hint = registry.suggest(node.type)
+            if hint:
+                message += f" (did you mean {hint}?)"
+            problems.append(Problem(node.id, "type", message))
+            continue
+        for name, value in node.params.items():
+            param = spec.param(name)
+            if param is None:
+                problems.append(Problem(node.id, name, unknown_param_message(spec, name)))
+            else:
+                problems += [Problem(node.id, path, msg) for path, msg in param.check(value)]
+        for param in spec.params:
+            if param.required and param.name not in node.params:
+                problems.append(
+                    Problem(node.id, param.name, f"missing required parameter; expected {param.expected()}")
+                )
+    good_edges = _check_edges(workflow, problems)
+    for node in workflow:
+        spec = registry.get(node.type)
+        for port in spec.inputs if spec else ():
+            connected = [e for e in good_edges if e.target == node.id and e.target_port == port.name]
+            if not port.optional and not connected:
+                problems.append(
+                    Problem(node.id, f"input port {port.name}",
+                            f"missing required connection; expected a {port.type} input, got none")
+                )
+            if not port.multi and len(connected) > 1:
+                problems.append(
+                    Problem(node.id, f"input port {port.name}",
+                            f"expected at most one connection, got {len(connected)}: "
+                            + ", ".join(str(e) for e in connected))
+                )
+    problems += _cycle_problems(workflow, good_edges)
+    return problems
+
+
+def _check_edges(workflow: Workflow, problems: list[Problem]) -> list[Edge]:
+    """Report edges that point nowhere or join incompatible ports; return the sound ones."""
+    registry = workflow.registry
+    good: list[Edge] = []
+    seen: set[Edge] = set()
+    for edge in workflow.edges:
+        where = f"edge {edge}"
+        if edge in seen:
+            problems.append(Problem(None, where, "expected each connection once, got a duplicate"))
+            continue
+        seen.add(edge)
+        ends_ok = True
+        for node_id, port_name, side in ((edge.source, edge.source_port, "output"),
+                                         (edge.target, edge.target_port, "input")):
+            node = workflow.nodes.get(node_id)
+            if node is None:
+                problems.append(Problem(None, where, f"expected an existing {side} node, got {node_id} "
+                                                     "which is not in the workflow"))
+                ends_ok = False
+                continue
+            spec = registry.get(node.type)
+            if spec is None:  # already reported as an unknown type
+                ends_ok = False
+                continue
+            ports = spec.outputs if side == "output" else spec.inputs
+            if not any(p.name == port_name for p in ports):
+                names = ", ".join(p.name for p in ports) or "none"
+                problems.append(Problem(node_id, where, f"expected an {side} port among: {names}, "
+                                                        f"got {port_name}"))
+                ends_ok = False
+        if not ends_ok:
+            continue
+        out = registry[workflow.nodes[edge.source].type].output(edge.source_port)
+        inp = registry[workflow.nodes[edge.target].type].input(edge.target_port)
+        if not can_connect(out.type, inp.type):
+            problems.append(
+                Problem(edge.target, f"input port {edge.target_port}",
+                        f"expected a {inp.type}, got a {out.type} from {edge.source}.{edge.source_port}")
+            )
+            continue
+        good.append(edge)
+    return good
+
+
+def _cycle_problems(workflow: Workflow, edges: list[Edge]) -> list[Problem]:
+    """One problem per cycle found, listing the nodes around it."""
+    succ: dict[str, list[str]] = {n: [] for n in workflow.nodes}
+    for e in edges:
+        succ[e.source].append(e.target)
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
+    problems = []
+    for start in workflow.nodes:
+        if state.get(start):
+            continue
+        path: list[str] = []
+        stack = [(start, iter(succ[start]))]
+        state[start] = 1
+        path.append(start)
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                state[node] = 2
+                stack.pop()
+                path.pop()
+            elif state.get(child) == 1:
+                loop = path[path.index(child):] + [child]
+                problems.append(Problem(child, "connections",
+                                        "expected an acyclic graph, got a cycle: " + " -> ".join(loop)))
+            elif not state.get(child):
+                state[child] = 1
+                path.append(child)
+                stack.append((child, iter(succ[child])))
+    return problems
+
+
+def topological_order(workflow: Workflow) -> list[str]:
+    """Node ids so that every node comes after its inputs (workflow order breaks ties)."""
+    indegree = {n: 0 for n in workflow.nodes}
+    succ: dict[str, list[str]] = {n: [] for n in workflow.nodes}
+    for e in workflow.edges:
+        if e.source in indegree and e.target in indegree:
+            indegree[e.target] += 1
+            succ[e.source].append(e.target)
+    ready = [n for n in workflow.nodes if indegree[n] == 0]
+    order = []
+    while ready:
+        node = ready.pop(0)
+        order.append(node)
+        for child in succ[node]:
+            indegree[child] -= 1
+            if indegree[child] == 0:
+                ready.append(child)
+    if len(order) != len(workflow.nodes):
+        raise ValueError("the workflow has a cycle")
+    return order

@@ -1,0 +1,47 @@
+"""Turn a layer node's parameter values into a Keras layer.
+
+Values in a workflow are plain JSON; Keras wants tuples for shapes and objects
+for initializers, regularizers and constraints.  The conversion reads the node's
+spec, so each parameter type is converted in one place for every layer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nodeflow.core.params import NestedChoiceParam, ShapeParam
+from nodeflow.core.spec import NodeSpec
+
+# Keras module holding the classes named by each nested choice's Option.target
+_NESTED_MODULES = ("initializers", "regularizers", "constraints")
+
+
+def _nested_object(param: NestedChoiceParam, value: Any):
+    import keras
+
+    option, args = param.resolved(value)
+    for module_name in _NESTED_MODULES:
+        cls = getattr(getattr(keras, module_name), option.target, None)
+        if cls is not None:
+            return cls(**args)
+    raise LookupError(f"{param.name}: Keras has no class {option.target}")
+
+
+def keras_params(spec: NodeSpec, values: dict[str, Any]) -> dict[str, Any]:
+    """Full Keras keyword arguments for ``spec.build`` (defaults filled in)."""
+    out = {}
+    for name, value in spec.resolve(values).items():
+        param = spec.param(name)
+        if value is not None and isinstance(param, NestedChoiceParam):
+            value = _nested_object(param, value)
+        elif isinstance(value, list) and isinstance(param, ShapeParam):
+            value = tuple(value)
+        out[name] = value
+    return out
+
+
+def build_layer(spec: NodeSpec, values: dict[str, Any], name: str | None = None):
+    """The Keras layer of a layer node (``name`` is usually the node id)."""
+    if spec.build is None:
+        raise TypeError(f"{spec.type_id} is not a layer node")
+    return spec.build(keras_params(spec, values), name=name)

@@ -1,0 +1,4 @@
+"""Executes workflows: scheduling, run directories, events, devices.
+
+Importing this package imports neither Qt nor TensorFlow.
+"""

@@ -1,0 +1,1 @@
+"""Data nodes: readers and table manipulation, producing ``table`` ports."""

@@ -1,0 +1,1 @@
+"""Writer and reader nodes for trained models."""

@@ -1,0 +1,1 @@
+"""Keras layer nodes: one node type per Keras layer, parameters with Keras's defaults."""

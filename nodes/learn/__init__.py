@@ -1,0 +1,1 @@
+"""Learning nodes: network learner, executor, scorer."""
