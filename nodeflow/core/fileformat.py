@@ -116,7 +116,7 @@ def _parse_json(text: str | bytes, source: str | None) -> Any:
 def _upgrade(doc: Any, problems: list[Problem]) -> Any:
     """Check format and version, then apply the migrations up to :data:`VERSION`."""
     if not isinstance(doc, dict):
-        problems.append(Problem(None, "document", expected_got("a JSON object", _kind(doc))))
+        problems.append(Problem(None, "document", f"expected a JSON object, got {_kind(doc)}"))
         return doc
     if doc.get("format") != FORMAT:
         problems.append(Problem(None, "format", expected_got(json.dumps(FORMAT), doc.get("format"))))

@@ -338,10 +338,10 @@ class ShapeParam(Param):
         if self.max_len == self.min_len:
             length = f"{self.min_len}"
         elif self.max_len is None:
-            length = f"at least {self.min_len}"
+            length = "one or more" if self.min_len <= 1 else f"at least {self.min_len}"
         else:
             length = f"{self.min_len} to {self.max_len}"
-        dims = f"integers >= {self.min_value}" + (" or null" if self.allow_none else "")
+        dims = f"integers >= {self.min_value}" + (" (null for any size)" if self.allow_none else "")
         return f"a list of {length} {dims}"
 
     def _describe_extra(self):
@@ -406,7 +406,7 @@ class NestedChoiceParam(Param):
     def _check(self, value):
         parts = self.split(value)
         if parts is None or self.option(parts[0]) is None:
-            return [("", expected_got(self._expected(), value))]
+            return [("", expected_got(self.expected(), value))]
         opt = self.option(parts[0])
         problems: CheckResult = []
         for key, arg_value in parts[1].items():

@@ -41,7 +41,10 @@ def validate(workflow: Workflow) -> list[Problem]:
     for node in workflow:
         spec = registry.get(node.type)
         for port in spec.inputs if spec else ():
-            connected = [e for e in good_edges if e.target == node.id and e.target_port == port.name]
+            # every distinct edge into the port counts, faulty ones included: a wrong
+            # connection is reported once, as wrong, not again as missing
+            connected = list(dict.fromkeys(
+                e for e in workflow.edges if e.target == node.id and e.target_port == port.name))
             if not port.optional and not connected:
                 problems.append(
                     Problem(node.id, f"input port {port.name}",

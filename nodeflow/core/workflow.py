@@ -191,6 +191,11 @@ class Workflow:
                 Problem(target, f"input port {target_port}",
                         f"expected a {inp.type}, got a {out.type} from {source}.{source_port}")
             )
+        if source == target or target in self.upstream(source):
+            raise WorkflowEditError(
+                Problem(target, f"input port {target_port}",
+                        f"connecting {source} to {target} would make a cycle")
+            )
         if edge in self.edges:
             raise WorkflowEditError(Problem(target, f"input port {target_port}", f"{edge} exists already"))
         if not inp.multi and self.incoming(target, target_port):
@@ -199,11 +204,6 @@ class Workflow:
                 Problem(target, f"input port {target_port}",
                         f"expected one connection, but {taken.source}.{taken.source_port} "
                         "is connected already")
-            )
-        if source == target or target in self.upstream(source):
-            raise WorkflowEditError(
-                Problem(target, f"input port {target_port}",
-                        f"connecting {source} to {target} would make a cycle")
             )
         self.edges.append(edge)
         return edge
