@@ -48,7 +48,14 @@ class Problem:
         if self.where:
             parts.append(self.where)
         parts.append(self.message)
-        return ": ".join(parts)
+        return _printable(": ".join(parts))
+
+
+def _printable(text: str) -> str:
+    """Escape control characters, so a key like "a\\nb" in a file cannot fake an output line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 class NodeFlowError(Exception):

@@ -93,7 +93,21 @@ def _finite_float(text: str) -> float:
     return value
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    """Refuse a repeated key: JSON parsers keep the last one and the rest is silently lost."""
+    doc = {}
+    for key, value in pairs:
+        if key in doc:
+            raise ValueError(f"the key {json.dumps(key)} appears twice in one object")
+        doc[key] = value
+    return doc
+
+
 def _parse_json(text: str | bytes, source: str | None) -> Any:
+    if len(text) > MAX_BYTES:
+        raise WorkflowFileError(
+            Problem(None, None, f"expected a workflow file of at most {MAX_BYTES} bytes, "
+                                f"got {len(text)}"), source)
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
@@ -101,12 +115,21 @@ def _parse_json(text: str | bytes, source: str | None) -> Any:
             raise WorkflowFileError(
                 Problem(None, f"byte {exc.start}", "expected UTF-8 text, got an invalid byte"),
                 source) from None
+    text = text.removeprefix("\ufeff")
     try:
-        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        doc = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float,
+                         object_pairs_hook=_unique_keys)
+        # "\ud800" escapes decode to lone surrogates, which no UTF-8 file can hold
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+        return doc
+    except UnicodeEncodeError:
+        raise WorkflowFileError(
+            Problem(None, None, "invalid JSON: expected text, got a lone UTF-16 surrogate escape "
+                                "such as \\ud800"), source) from None
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
         raise WorkflowFileError(Problem(None, where, f"invalid JSON: {exc.msg}"), source) from None
-    except ValueError as exc:  # NaN, inf, an integer of more than 4300 digits
+    except ValueError as exc:  # NaN, inf, a repeated key, an integer of more than 4300 digits
         raise WorkflowFileError(Problem(None, None, f"invalid JSON: {exc}"), source) from None
     except RecursionError:
         raise WorkflowFileError(Problem(None, None, "invalid JSON: nested too deeply"),
@@ -392,7 +415,18 @@ def save(workflow: Workflow, path: str | os.PathLike) -> None:
             pass
         raise
     _fsync_dir(directory)
-    workflow.base_dir = base_dir  # relative paths now refer to the new folder
+    _adopt_stored_paths(workflow, base_dir)
+
+
+def _adopt_stored_paths(workflow: Workflow, new_base: str) -> None:
+    """After a save into ``new_base``, hold file paths as written, relative to the new folder."""
+    for node in workflow:
+        spec = workflow.registry.get(node.type)
+        for name, value in node.params.items():
+            param = spec.param(name) if spec else None
+            if isinstance(param, FileParam) and not param.check(value):
+                node.params[name] = _stored_path(value, workflow.base_dir, new_base)
+    workflow.base_dir = new_base
 
 
 def _file_mode(path: Path) -> int:

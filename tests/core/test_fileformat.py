@@ -130,6 +130,8 @@ def test_structural_problems_are_all_reported_together():
          "invalid JSON: NaN is not allowed in a workflow file"),
         ('{"format": "nodeflow.workflow", "version": 1, "nodes": [1e999]}',
          "invalid JSON: the number 1e999 is too large"),
+        ('{"format": "nodeflow.workflow", "version": 1, "nodes": [], "nodes": []}',
+         'invalid JSON: the key "nodes" appears twice in one object'),
     ],
 )
 def test_unreadable_text_gives_one_clear_problem(text, message):
@@ -141,6 +143,8 @@ def test_unreadable_text_gives_one_clear_problem(text, message):
 def test_invalid_utf8_and_missing_files(tmp_path):
     with pytest.raises(WorkflowFileError, match="expected UTF-8 text"):
         loads(b'{"format": "\xff"}')
+    empty = '{"format": "nodeflow.workflow", "version": 1, "nodes": [], "edges": []}'
+    assert loads("\ufeff" + empty).nodes == loads(b"\xef\xbb\xbf" + empty.encode()).nodes == {}
     with pytest.raises(WorkflowFileError) as exc:
         load(tmp_path / "missing.nflow")
     assert str(exc.value).endswith("missing.nflow: cannot read the file: No such file or directory")
@@ -188,6 +192,16 @@ def test_paths_below_the_workflow_folder_are_stored_relative(mlp, tmp_path):
     save(wf, other / "wf.nflow")
     stored = json.loads((other / "wf.nflow").read_text())["nodes"][3]["params"]["path"]
     assert stored == str(data)
+    assert wf.resolve_path(wf.param_value("csv_reader_1", "path")) == str(data)
+    save(wf, other / "wf.nflow")  # saving again in the new folder keeps pointing at the data
+    assert load(other / "wf.nflow").nodes["csv_reader_1"].params["path"] == str(data)
+    # a "../" path, as the bundled examples use, is rebased on "save as" into a subfolder;
+    # it is not below the new folder, so it is stored absolute
+    wf.set_param("csv_reader_1", "path", "../shared/iris.csv")
+    (other / "sub").mkdir()
+    save(wf, other / "sub" / "wf.nflow")
+    again = load(other / "sub" / "wf.nflow")
+    assert again.nodes["csv_reader_1"].params["path"] == str(tmp_path / "shared" / "iris.csv")
     # and a path outside the folder stays absolute
     mlp.set_param("csv_reader_1", "path", "/srv/shared/iris.csv")
     save(mlp, tmp_path / "abs.nflow")
@@ -219,3 +233,12 @@ def test_empty_workflow_round_trips(registry):
     text = dumps(Workflow(registry))
     assert text == '{\n  "format": "nodeflow.workflow",\n  "version": 1,\n  "nodes": [],\n  "edges": []\n}\n'
     assert dumps(loads(text)) == text
+
+
+def test_control_characters_in_names_cannot_fake_output_lines():
+    text = json.dumps({"format": "nodeflow.workflow", "version": 1, "edges": [], "nodes": [
+        {"id": "dense_1", "type": "keras.layers.Dense",
+         "params": {"units": 2, "x\nfake.nflow: valid (1 nodes, 0 connections)": 1}}]})
+    problem = validate(loads(text))[0]
+    assert "\n" not in str(problem)
+    assert str(problem).startswith("node dense_1: x\\nfake.nflow: valid")
