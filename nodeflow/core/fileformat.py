@@ -183,9 +183,10 @@ def _kind(value: Any) -> str:
 
 def _check_structure(doc: dict, problems: list[Problem]) -> None:
     def bad(where: str, expected: str, found: Any, node: str | None = None) -> None:
-        problems.append(Problem(node, where, f"expected {expected}, got {_kind(found)}"
-                                if not isinstance(found, (int, float, str)) or isinstance(found, bool)
-                                else expected_got(expected, found)))
+        """Numbers and texts are quoted as found; anything else is named by its JSON type."""
+        scalar = isinstance(found, (int, float, str)) and not isinstance(found, bool)
+        message = expected_got(expected, found) if scalar else f"expected {expected}, got {_kind(found)}"
+        problems.append(Problem(node, where, message))
 
     for key in doc:
         if key not in TOP_KEYS:
