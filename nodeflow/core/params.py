@@ -317,21 +317,37 @@ class ColumnsParam(TextListParam):
 
 @dataclass(frozen=True, kw_only=True)
 class ShapeParam(Param):
-    """A tuple of dimensions such as ``[28, 28, 1]``; ``null`` dims mean "any size"."""
+    """A tuple of integers such as a shape ``[28, 28, 1]``, a kernel size or an axis list.
+
+    ``allow_none``: ``null`` entries mean "any size".  ``allow_int``: a bare integer
+    stands for the same value along every axis (Keras's ``kernel_size=3``).
+    ``allow_pairs``: entries may be ``[before, after]`` pairs (padding, cropping).
+    ``min_value=None`` allows negative entries (axes counted from the end).
+    """
 
     min_len: int = 1
     max_len: int | None = None
-    min_value: int = 1
+    min_value: int | None = 1
     allow_none: bool = False
+    allow_int: bool = False
+    allow_pairs: bool = False
     kind: ClassVar[str] = "shape"
 
+    def _entry_ok(self, d) -> bool:
+        return _is_int(d) and (self.min_value is None or d >= self.min_value)
+
     def _accepts(self, value):
+        if self.allow_int and self._entry_ok(value):
+            return True
         if not isinstance(value, list):
             return False
         if len(value) < self.min_len or (self.max_len is not None and len(value) > self.max_len):
             return False
         return all(
-            (d is None and self.allow_none) or (_is_int(d) and d >= self.min_value) for d in value
+            (d is None and self.allow_none)
+            or self._entry_ok(d)
+            or (self.allow_pairs and isinstance(d, list) and len(d) == 2 and all(map(self._entry_ok, d)))
+            for d in value
         )
 
     def _expected(self):
@@ -341,8 +357,14 @@ class ShapeParam(Param):
             length = "one or more" if self.min_len <= 1 else f"at least {self.min_len}"
         else:
             length = f"{self.min_len} to {self.max_len}"
-        dims = f"integers >= {self.min_value}" + (" (null for any size)" if self.allow_none else "")
-        return f"a list of {length} {dims}"
+        entry = "integers" if self.min_value is None else f"integers >= {self.min_value}"
+        dims = entry + (" (null for any size)" if self.allow_none else "")
+        if self.allow_pairs:
+            dims += " or [before, after] pairs"
+        text = f"a list of {length} {dims}"
+        if self.allow_int:
+            text = f"{entry.replace('integers', 'an integer')} or {text}"
+        return text
 
     def _describe_extra(self):
         return {
@@ -350,7 +372,40 @@ class ShapeParam(Param):
             "max_len": self.max_len,
             "min_value": self.min_value,
             "allow_none": self.allow_none,
+            "allow_int": self.allow_int,
+            "allow_pairs": self.allow_pairs,
         }
+
+
+@dataclass(frozen=True, kw_only=True)
+class NumbersParam(Param):
+    """A number, or a list of numbers (one per channel, e.g. a normalization mean)."""
+
+    allow_scalar: bool = True
+    min_len: int = 1
+    kind: ClassVar[str] = "numbers"
+
+    def _accepts(self, value):
+        if self.allow_scalar and _is_number(value):
+            return True
+        return isinstance(value, list) and len(value) >= self.min_len and all(map(_is_number, value))
+
+    def _expected(self):
+        return ("a number or " if self.allow_scalar else "") + "a list of numbers"
+
+
+@dataclass(frozen=True, kw_only=True)
+class JsonParam(Param):
+    """A JSON object kept as it is, e.g. the configuration of a Keras layer class that has
+    no node type of its own.  Checked only for being an object."""
+
+    kind: ClassVar[str] = "json"
+
+    def _accepts(self, value):
+        return isinstance(value, dict)
+
+    def _expected(self):
+        return "a JSON object"
 
 
 @dataclass(frozen=True)
@@ -465,6 +520,8 @@ PARAM_KINDS: tuple[type[Param], ...] = (
     TextListParam,
     ColumnsParam,
     ShapeParam,
+    NumbersParam,
+    JsonParam,
     NestedChoiceParam,
 )
 
@@ -480,6 +537,8 @@ __all__ = [
     "TextListParam",
     "ColumnsParam",
     "ShapeParam",
+    "NumbersParam",
+    "JsonParam",
     "Option",
     "NestedChoiceParam",
     "PARAM_KINDS",

@@ -9,6 +9,8 @@ declaring a node never imports TensorFlow:
 - data, learner and io nodes: ``run(context, inputs, params) -> outputs``.
 
 ``params`` passed to either is the full parameter dict (defaults filled in).
+A layer node may also give ``apply(layer, inputs, params)`` when its layer is not
+called as ``layer(x)`` (one input) or ``layer([x, y, ...])`` (a multi input).
 """
 
 from __future__ import annotations
@@ -47,7 +49,13 @@ class NodeSpec:
     params: tuple[Param, ...] = ()
     keywords: tuple[str, ...] = ()
     id_prefix: str = ""
+    # what the node stands for in the library that executes it (e.g. the Keras class
+    # "Dense"); the importer maps library objects back to node types through it
+    target: str = ""
     build: Callable[..., Any] | None = field(default=None, compare=False)
+    # how a built layer is called on its inputs, when not simply layer(x) or layer([x, y]):
+    # apply(layer, inputs: dict[port name, tensor | list of tensors], params) -> output(s)
+    apply: Callable[..., Any] | None = field(default=None, compare=False)
     run: Callable[..., Any] | None = field(default=None, compare=False)
 
     def __post_init__(self):
@@ -110,4 +118,5 @@ class NodeSpec:
             "outputs": [p.describe() for p in self.outputs],
             "params": [p.describe() for p in self.params],
             "keywords": list(self.keywords),
+            "target": self.target,
         }

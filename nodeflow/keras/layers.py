@@ -27,6 +27,11 @@ def _nested_object(param: NestedChoiceParam, value: Any):
     raise LookupError(f"{param.name}: Keras has no class {option.target}")
 
 
+def _tuples(value):
+    """Lists (and lists of pairs) as the tuples Keras uses for shapes and sizes."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
 def keras_params(spec: NodeSpec, values: dict[str, Any]) -> dict[str, Any]:
     """Full Keras keyword arguments for ``spec.build`` (defaults filled in)."""
     out = {}
@@ -35,7 +40,7 @@ def keras_params(spec: NodeSpec, values: dict[str, Any]) -> dict[str, Any]:
         if value is not None and isinstance(param, NestedChoiceParam):
             value = _nested_object(param, value)
         elif isinstance(value, list) and isinstance(param, ShapeParam):
-            value = tuple(value)
+            value = _tuples(value)
         out[name] = value
     return out
 

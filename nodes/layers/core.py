@@ -6,24 +6,22 @@ from nodeflow.core.params import BoolParam, ChoiceParam, FloatParam, IntParam, S
 from nodeflow.core.spec import NodeSpec
 
 from .keras_args import (
-    LAYER_PORTS,
     NETWORK_OUT,
     activation,
     constraint,
     initializer,
     keras_layer,
+    layer_node,
     regularizer,
 )
 
 DTYPES = ("float32", "float16", "bfloat16", "float64", "int8", "int16", "int32", "int64",
           "uint8", "bool", "string")
 
-CATEGORY = "Layers/Core"
-
 INPUT = NodeSpec(
     type_id="keras.layers.Input",
     display_name="Input",
-    category=CATEGORY,
+    category="Layers/Core",
     family="layer",
     description=(
         "Where data enters the network. The shape describes one sample without the batch "
@@ -43,21 +41,19 @@ INPUT = NodeSpec(
                   help="Whether the input is a sparse tensor."),
     ),
     keywords=("placeholder", "features", "entry"),
+    target="InputLayer",
     build=keras_layer("InputLayer"),
 )
 
-DENSE = NodeSpec(
-    type_id="keras.layers.Dense",
-    display_name="Dense",
-    category=CATEGORY,
-    family="layer",
+DENSE = layer_node(
+    "Dense",
+    category="Core",
     description=(
         "A fully connected layer: every output unit is a weighted sum of all inputs plus a "
         "bias, passed through the activation. Stacks of Dense layers form a multi-layer "
         "perceptron; a final Dense layer with one unit per class and softmax makes a classifier. "
         "Inputs of more than two dimensions are transformed along their last axis."
     ),
-    **LAYER_PORTS,
     params=(
         IntParam(name="units", min=1, help="Number of output units (neurons)."),
         activation(),
@@ -76,20 +72,16 @@ DENSE = NodeSpec(
                    help="Scale of the LoRA update; empty means the same as lora_rank."),
     ),
     keywords=("fully connected", "linear", "perceptron", "mlp"),
-    build=keras_layer("Dense"),
 )
 
-DROPOUT = NodeSpec(
-    type_id="keras.layers.Dropout",
-    display_name="Dropout",
-    category=CATEGORY,
-    family="layer",
+DROPOUT = layer_node(
+    "Dropout",
+    category="Core",
     description=(
         "During training, sets a random fraction of its inputs to zero at each step and scales "
         "the rest up, so the network cannot rely on any single unit; this reduces overfitting. "
         "At prediction time it passes its input through unchanged."
     ),
-    **LAYER_PORTS,
     params=(
         FloatParam(name="rate", min=0.0, max=1.0, max_open=True,
                    help="Fraction of the inputs to drop, from 0 (none) up to, not including, 1."),
@@ -100,7 +92,6 @@ DROPOUT = NodeSpec(
                  help="Random seed for the drop mask."),
     ),
     keywords=("regularization", "overfitting"),
-    build=keras_layer("Dropout"),
 )
 
 NODES = (INPUT, DENSE, DROPOUT)

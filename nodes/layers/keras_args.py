@@ -8,13 +8,18 @@ node reuses them.  Nested choices carry the Keras class in ``Option.target``.
 from __future__ import annotations
 
 from nodeflow.core.params import (
+    REQUIRED,
+    BoolParam,
     ChoiceParam,
     FloatParam,
     IntParam,
     NestedChoiceParam,
     Option,
+    Param,
+    ShapeParam,
 )
 from nodeflow.core.ports import Port
+from nodeflow.core.spec import NodeSpec
 
 ACTIVATIONS = (
     "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "swish",
@@ -144,7 +149,14 @@ def constraint(name: str, what: str) -> NestedChoiceParam:
 
 NETWORK_IN = Port("input", "network", "The tensor this layer is applied to.")
 NETWORK_OUT = Port("output", "network", "The layer's output; carries every layer upstream of it.")
+MERGE_IN = Port("inputs", "network", "The tensors to combine, in the order they are connected.",
+                multi=True)
 LAYER_PORTS = {"inputs": (NETWORK_IN,), "outputs": (NETWORK_OUT,)}
+
+TRAINABLE = BoolParam(
+    name="trainable", default=True,
+    help="Whether training updates this layer's weights. Switch it off to freeze the layer, "
+         "e.g. the pretrained part of a network in transfer learning.")
 
 
 def keras_layer(class_name: str):
@@ -161,3 +173,61 @@ def keras_layer(class_name: str):
 
     build.__qualname__ = f"build_{class_name}"
     return build
+
+
+def layer_node(
+    keras_class: str,
+    *,
+    category: str,
+    description: str,
+    params: tuple[Param, ...] = (),
+    display_name: str | None = None,
+    inputs: tuple[Port, ...] = (NETWORK_IN,),
+    outputs: tuple[Port, ...] = (NETWORK_OUT,),
+    keywords: tuple[str, ...] = (),
+    apply=None,
+    build=None,
+) -> NodeSpec:
+    """The node type of the Keras layer ``keras.layers.<keras_class>``.
+
+    Parameters must be named exactly as the Keras constructor's arguments and carry
+    Keras's defaults; ``trainable`` is added to every layer.  ``category`` is the
+    sub-folder below "Layers" in the node repository.
+    """
+    return NodeSpec(
+        type_id=f"keras.layers.{keras_class}",
+        display_name=display_name or keras_class,
+        category=f"Layers/{category}",
+        description=description,
+        family="layer",
+        inputs=inputs,
+        outputs=outputs,
+        params=tuple(params) + (TRAINABLE,),
+        keywords=keywords,
+        target=keras_class,
+        build=build or keras_layer(keras_class),
+        apply=apply,
+    )
+
+
+# -- parameters shared by convolution, pooling and padding layers -------------------
+def size_param(name: str, rank: int, help: str, default=REQUIRED, min_value: int | None = 1) -> ShapeParam:
+    """An integer or a list of ``rank`` integers (kernel size, strides, pool size...)."""
+    return ShapeParam(name=name, default=default, min_len=rank, max_len=rank, allow_int=True,
+                      min_value=min_value, help=help)
+
+
+def padding(default: str = "valid", causal: bool = False) -> ChoiceParam:
+    return ChoiceParam(
+        name="padding", default=default,
+        options=("valid", "same", "causal") if causal else ("valid", "same"),
+        help='"valid": no padding, the output shrinks; "same": pad so the output keeps the input\'s '
+             "size (with stride 1)" + ('; "causal": pad only at the start, so an output never sees '
+                                      "later time steps" if causal else "") + ".")
+
+
+def data_format() -> ChoiceParam:
+    return ChoiceParam(
+        name="data_format", default=None, optional=True, options=("channels_last", "channels_first"),
+        help="Where the channel axis is: channels_last (..., channels), the Keras default, or "
+             "channels_first (channels, ...). Empty means Keras's global setting (channels_last).")

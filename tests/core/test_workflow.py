@@ -33,8 +33,8 @@ def test_add_node_refuses_unknown_type_bad_id_and_bad_params(registry):
         "node d: units: expected an integer >= 1, got 0",
         "node d: unit: unknown parameter of keras.layers.Dense; expected one of: units, activation, "
         "use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, "
-        "activity_regularizer, kernel_constraint, bias_constraint, lora_rank, lora_alpha "
-        "(did you mean units?)",
+        "activity_regularizer, kernel_constraint, bias_constraint, lora_rank, lora_alpha, "
+        "trainable (did you mean units?)",
     ]
     assert not wf.nodes  # a refused edit changes nothing
 
