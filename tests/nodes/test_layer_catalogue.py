@@ -17,6 +17,7 @@ pytestmark = pytest.mark.keras
 # (type id, parameter) -> why NodeFlow's default differs from the Keras signature's
 DEFAULT_EXCEPTIONS = {
     ("keras.layers.Input", "sparse"): "Keras's None means False",
+    ("keras.layers.Input", "shape"): "Keras also takes batch_shape instead; the node always asks for shape",
 }
 
 
