@@ -56,6 +56,9 @@ class NodeSpec:
     # how a built layer is called on its inputs, when not simply layer(x) or layer([x, y]):
     # apply(layer, inputs: dict[port name, tensor | list of tensors], params) -> output(s)
     apply: Callable[..., Any] | None = field(default=None, compare=False)
+    # importer hook: the target's config (e.g. a Keras layer's get_config()) -> parameter
+    # values, for nodes whose parameters are not simply the config's keys
+    import_params: Callable[[dict], dict] | None = field(default=None, compare=False)
     run: Callable[..., Any] | None = field(default=None, compare=False)
 
     def __post_init__(self):
@@ -76,8 +79,8 @@ class NodeSpec:
                 problems.append(f"parameter name {p.name!r}: expected an identifier")
             elif not p.required and p.check(p.default):
                 problems.append(f"parameter {p.name}: default {p.default!r} fails its own check")
-        if self.family == "layer" and self.build is None:
-            problems.append("a layer node needs a build function")
+        if self.family == "layer" and self.build is None and self.apply is None:
+            problems.append("a layer node needs a build or an apply function")
         if self.family != "layer" and self.run is None:
             problems.append(f"a {self.family} node needs a run function")
         if not self.id_prefix:

@@ -187,6 +187,7 @@ def layer_node(
     keywords: tuple[str, ...] = (),
     apply=None,
     build=None,
+    import_params=None,
 ) -> NodeSpec:
     """The node type of the Keras layer ``keras.layers.<keras_class>``.
 
@@ -207,6 +208,7 @@ def layer_node(
         target=keras_class,
         build=build or keras_layer(keras_class),
         apply=apply,
+        import_params=import_params,
     )
 
 

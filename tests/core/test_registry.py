@@ -58,7 +58,7 @@ def test_a_spec_is_checked_when_declared():
     assert "type id: expected dotted identifiers" in message
     assert "parameter names declared twice: units" in message
     assert "parameter units: default 0 fails its own check" in message
-    assert "a layer node needs a build function" in message
+    assert "a layer node needs a build or an apply function" in message
 
 
 def test_id_prefixes_follow_keras_layer_naming(registry):
