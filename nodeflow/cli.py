@@ -47,6 +47,50 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return status
 
 
+# --------------------------------------------------------------------------- inspect
+def _load_valid(path: str):
+    """Load a workflow or print why not; returns None when it cannot be used."""
+    from nodeflow.core import WorkflowFileError, load
+
+    try:
+        return load(path)
+    except WorkflowFileError as exc:
+        for problem in exc.problems:
+            print(f"{path}: {problem}", file=sys.stderr)
+        return None
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from nodeflow.keras import load_keras
+    from nodeflow.keras.shapes import infer_shapes
+
+    load_keras()
+    from nodeflow.keras.translator import shape_text
+
+    workflow = _load_valid(args.workflow)
+    if workflow is None:
+        return EXIT_INVALID
+    report = infer_shapes(workflow)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        rows = [("node", "type", "output shape", "params")]
+        for node in report.nodes.values():
+            shapes = ", ".join(shape_text(s) for port in node.outputs.values() for s in port)
+            status = "error" if node.error else ("-" if node.skipped else shapes)
+            rows.append((node.node_id, node.type.removeprefix("keras.layers."), status,
+                         f"{node.params:,}"))
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        for i, row in enumerate(rows):
+            print("  ".join(c.ljust(w) if j < 3 else c.rjust(w) for j, (c, w) in enumerate(zip(row, widths))))
+            if i == 0:
+                print("  ".join("-" * w for w in widths))
+        print(f"Total params: {report.total_params:,}")
+        for problem in report.problems:
+            print(f"{args.workflow}: {problem}", file=sys.stderr)
+    return EXIT_INVALID if report.problems else EXIT_OK
+
+
 # --------------------------------------------------------------------------- nodes
 def _default_text(param) -> str:
     return "required" if param.required else "default " + json.dumps(param.default)
@@ -134,6 +178,7 @@ def cmd_nodes(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "validate": (cmd_validate, "check workflow files and report every problem"),
     "nodes": (cmd_nodes, "list the node catalogue, or show one node type in full"),
+    "inspect": (cmd_inspect, "show each layer node's output shape and parameter count"),
 }
 
 
@@ -161,6 +206,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="?", metavar="TYPE_OR_TEXT",
                    help="a node type id (e.g. keras.layers.Dense) or a search text")
     p.add_argument("--json", action="store_true", help="print the catalogue as JSON")
+
+    p = sub.add_parser("inspect", help=COMMANDS["inspect"][1],
+                       description="Infer the output shape and parameter count of every network node "
+                                   "(like Keras's model summary, keyed by node id) and the total. "
+                                   "Exit 0 when the network builds, 3 when the file cannot be loaded "
+                                   "or a node's shapes do not fit.")
+    p.add_argument("workflow", metavar="WF.nflow", help="the workflow file")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
 
 

@@ -12,12 +12,14 @@ from typing import Any
 from nodeflow.core.params import NestedChoiceParam, ShapeParam
 from nodeflow.core.spec import NodeSpec
 
+from . import load_keras
+
 # Keras module holding the classes named by each nested choice's Option.target
 _NESTED_MODULES = ("initializers", "regularizers", "constraints")
 
 
 def _nested_object(param: NestedChoiceParam, value: Any):
-    import keras
+    keras = load_keras()
 
     option, args = param.resolved(value)
     for module_name in _NESTED_MODULES:

@@ -24,6 +24,7 @@ from nodeflow.core.spec import NodeSpec
 from nodeflow.core.validation import topological_order, validate
 from nodeflow.core.workflow import Workflow
 
+from . import load_keras
 from .layers import keras_params
 
 
@@ -129,7 +130,7 @@ def translate(workflow: Workflow, output: tuple[str, str] | None = None, name: s
     learner's network input does); by default every network port that feeds no
     other network node is an output.
     """
-    import keras
+    keras = load_keras()
 
     problems = validate(workflow)
     if problems:
