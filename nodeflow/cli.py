@@ -91,6 +91,56 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return EXIT_INVALID if report.problems else EXIT_OK
 
 
+# --------------------------------------------------------------------------- import / export
+def cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from nodeflow.core import save
+    from nodeflow.keras import load_keras
+    from nodeflow.keras.importer import ModelImportError, import_model, load_model_file
+
+    load_keras()
+    try:
+        result = import_model(load_model_file(args.model))
+    except ModelImportError as exc:
+        print(f"{args.model}: {exc}".replace(f"{args.model}: {args.model}: ", f"{args.model}: "),
+              file=sys.stderr)
+        return EXIT_INVALID
+    output = Path(args.output or Path(args.model).with_suffix(".nflow").name)
+    if output.exists() and not args.force:
+        print(f"{output}: exists already; use --force to overwrite", file=sys.stderr)
+        return EXIT_USAGE
+    save(result.workflow, output)
+    generic = f", {len(result.generic)} as generic Keras layer nodes" if result.generic else ""
+    print(f"{output}: {len(result.workflow.nodes)} nodes, {len(result.workflow.edges)} connections"
+          f"{generic}")
+    return EXIT_OK
+
+
+def cmd_export_python(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from nodeflow.keras import load_keras
+    from nodeflow.keras.export import export_python
+    from nodeflow.keras.translator import TranslationError
+
+    workflow = _load_valid(args.workflow)
+    if workflow is None:
+        return EXIT_INVALID
+    load_keras()
+    try:
+        code = export_python(workflow, title=Path(args.workflow).stem)
+    except (TranslationError, ValueError) as exc:
+        print(f"{args.workflow}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.output in (None, "-"):
+        sys.stdout.write(code)
+    else:
+        Path(args.output).write_text(code, encoding="utf-8")
+        print(f"{args.output}: written")
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- nodes
 def _default_text(param) -> str:
     return "required" if param.required else "default " + json.dumps(param.default)
@@ -179,6 +229,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "validate": (cmd_validate, "check workflow files and report every problem"),
     "nodes": (cmd_nodes, "list the node catalogue, or show one node type in full"),
     "inspect": (cmd_inspect, "show each layer node's output shape and parameter count"),
+    "import": (cmd_import, "turn a Keras model file into an editable workflow"),
+    "export-python": (cmd_export_python, "write a standalone Keras script that builds the model"),
 }
 
 
@@ -214,6 +266,23 @@ def build_parser() -> argparse.ArgumentParser:
                                    "or a node's shapes do not fit.")
     p.add_argument("workflow", metavar="WF.nflow", help="the workflow file")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    p = sub.add_parser("import", help=COMMANDS["import"][1],
+                       description="Read a Keras model (.keras or .h5) in Keras's safe mode and write "
+                                   "a workflow with one node per layer, laid out left to right. "
+                                   "Layers without a node type become generic Keras layer nodes; "
+                                   "Lambda layers are refused. Exit 3 when the model cannot be "
+                                   "imported.")
+    p.add_argument("model", metavar="MODEL.keras", help="the Keras model file")
+    p.add_argument("-o", "--output", metavar="WF.nflow",
+                   help="the workflow file to write (default: the model's name with .nflow)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing workflow file")
+
+    p = sub.add_parser("export-python", help=COMMANDS["export-python"][1],
+                       description="Write a standalone Python script that builds the workflow's Keras "
+                                   "model with plain Keras code, one statement per node.")
+    p.add_argument("workflow", metavar="WF.nflow", help="the workflow file")
+    p.add_argument("-o", "--output", metavar="model.py", help="the script to write (default: stdout)")
     return parser
 
 

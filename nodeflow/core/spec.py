@@ -59,6 +59,9 @@ class NodeSpec:
     # importer hook: the target's config (e.g. a Keras layer's get_config()) -> parameter
     # values, for nodes whose parameters are not simply the config's keys
     import_params: Callable[[dict], dict] | None = field(default=None, compare=False)
+    # code export hook for layer nodes not built as keras.layers.<target>(**params)(x):
+    # export_code(node_id, params, inputs: dict[port, expression]) -> (lines, output expression)
+    export_code: Callable[..., Any] | None = field(default=None, compare=False)
     run: Callable[..., Any] | None = field(default=None, compare=False)
 
     def __post_init__(self):

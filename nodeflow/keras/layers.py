@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from nodeflow.core.params import NestedChoiceParam, ShapeParam
+from collections.abc import Callable
+
+from nodeflow.core.params import FileParam, NestedChoiceParam, ShapeParam
 from nodeflow.core.spec import NodeSpec
 
 from . import load_keras
@@ -18,15 +20,19 @@ from . import load_keras
 _NESTED_MODULES = ("initializers", "regularizers", "constraints")
 
 
-def _nested_object(param: NestedChoiceParam, value: Any):
+def nested_class(param: NestedChoiceParam, target: str) -> tuple[str, Any]:
+    """``(module name, class)`` of a nested choice option, e.g. ``("initializers", RandomNormal)``."""
     keras = load_keras()
-
-    option, args = param.resolved(value)
     for module_name in _NESTED_MODULES:
-        cls = getattr(getattr(keras, module_name), option.target, None)
+        cls = getattr(getattr(keras, module_name), target, None)
         if cls is not None:
-            return cls(**args)
-    raise LookupError(f"{param.name}: Keras has no class {option.target}")
+            return module_name, cls
+    raise LookupError(f"{param.name}: Keras has no class {target}")
+
+
+def _nested_object(param: NestedChoiceParam, value: Any):
+    option, args = param.resolved(value)
+    return nested_class(param, option.target)[1](**args)
 
 
 def _tuples(value):
@@ -34,8 +40,13 @@ def _tuples(value):
     return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
-def keras_params(spec: NodeSpec, values: dict[str, Any]) -> dict[str, Any]:
-    """Full Keras keyword arguments for ``spec.build`` (defaults filled in)."""
+def keras_params(spec: NodeSpec, values: dict[str, Any],
+                 resolve_path: Callable[[str], str] | None = None) -> dict[str, Any]:
+    """Full Keras keyword arguments for ``spec.build`` (defaults filled in).
+
+    ``resolve_path`` turns file parameters relative to the workflow's folder into
+    usable paths (``Workflow.resolve_path``).
+    """
     out = {}
     for name, value in spec.resolve(values).items():
         param = spec.param(name)
@@ -43,12 +54,15 @@ def keras_params(spec: NodeSpec, values: dict[str, Any]) -> dict[str, Any]:
             value = _nested_object(param, value)
         elif isinstance(value, list) and isinstance(param, ShapeParam):
             value = _tuples(value)
+        elif isinstance(value, str) and isinstance(param, FileParam) and resolve_path is not None:
+            value = resolve_path(value)
         out[name] = value
     return out
 
 
-def build_layer(spec: NodeSpec, values: dict[str, Any], name: str | None = None):
+def build_layer(spec: NodeSpec, values: dict[str, Any], name: str | None = None,
+                resolve_path: Callable[[str], str] | None = None):
     """The Keras layer of a layer node (``name`` is usually the node id)."""
     if spec.build is None:
         raise TypeError(f"{spec.type_id} is not a layer node")
-    return spec.build(keras_params(spec, values), name=name)
+    return spec.build(keras_params(spec, values, resolve_path), name=name)

@@ -174,7 +174,8 @@ class ShapeInference:
         ctx = BuildContext(workflow, node_id, layers)
         layer = None
         try:
-            layer = spec.build(keras_params(spec, workflow.nodes[node_id].params), name=node_id) \
+            layer = spec.build(keras_params(spec, workflow.nodes[node_id].params, workflow.resolve_path),
+                               name=node_id) \
                 if spec.build else None
             outputs = call_node(spec, layer, inputs, spec.resolve(workflow.nodes[node_id].params), ctx)
             params = layer.count_params() if layer is not None and layer.built else 0

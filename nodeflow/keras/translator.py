@@ -147,7 +147,7 @@ def translate(workflow: Workflow, output: tuple[str, str] | None = None, name: s
         inputs = _gather_inputs(workflow, node_id, spec, tensors)
         ctx = BuildContext(workflow, node_id, layers)
         try:
-            layer = spec.build(keras_params(spec, params), name=node_id) if spec.build else None
+            layer = spec.build(keras_params(spec, params, workflow.resolve_path), name=node_id) if spec.build else None
             outputs = call_node(spec, layer, inputs, spec.resolve(params), ctx)
         except TranslationError:
             raise
@@ -158,16 +158,8 @@ def translate(workflow: Workflow, output: tuple[str, str] | None = None, name: s
         if not spec.inputs and layer is not None:
             source_inputs[node_id] = list(getattr(layer, "inputs", None) or [layer.output])
         _assign_outputs(workflow, node_id, spec, outputs, tensors)
-    if output is not None:
-        chosen = [output]
-    else:
-        chosen = [
-            (n, p.name)
-            for n in nodes
-            for p in workflow.spec(n).outputs
-            if p.type == "network" and (n, p.name) in tensors
-            and not any(is_network_node(workflow.spec(e.target)) for e in workflow.outgoing(n, p.name))
-        ]
+    chosen = [output] if output is not None else [
+        key for key in default_outputs(workflow, nodes) if key in tensors]
     model_outputs = [t for key in chosen for t in tensors[key]]
     needed = {n for n, _ in chosen}
     for n, _ in chosen:
@@ -179,6 +171,23 @@ def translate(workflow: Workflow, output: tuple[str, str] | None = None, name: s
     except Exception as exc:
         raise TranslationError(Problem(None, "model", _first_line(exc))) from exc
     return Translation(model, layers, tensors, input_nodes, chosen)
+
+
+def default_outputs(workflow: Workflow, nodes: list[str]) -> list[tuple[str, str]]:
+    """Network output ports that feed no other network node, in ``nodes`` order.
+
+    A source (an Input, a pretrained network) that nothing uses is left out, unless
+    it is all there is: a lone pretrained network is a model of its own.
+    """
+    sinks = [
+        (n, p.name)
+        for n in nodes
+        for p in workflow.spec(n).outputs
+        if p.type == "network"
+        and not any(is_network_node(workflow.spec(e.target)) for e in workflow.outgoing(n, p.name))
+    ]
+    used = [(n, port) for n, port in sinks if workflow.spec(n).inputs or workflow.outgoing(n, port)]
+    return used or sinks
 
 
 def _gather_inputs(workflow, node_id, spec, tensors) -> dict[str, Any]:

@@ -188,6 +188,7 @@ def layer_node(
     apply=None,
     build=None,
     import_params=None,
+    export_code=None,
 ) -> NodeSpec:
     """The node type of the Keras layer ``keras.layers.<keras_class>``.
 
@@ -209,6 +210,7 @@ def layer_node(
         build=build or keras_layer(keras_class),
         apply=apply,
         import_params=import_params,
+        export_code=export_code,
     )
 
 

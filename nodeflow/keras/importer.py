@@ -1,0 +1,339 @@
+"""``keras.Model`` -> editable workflow.
+
+Each layer becomes one node, named after the layer.  A layer whose class has a
+node type becomes that node, with its parameters read from ``get_config()``; the
+node is accepted only if building it again gives the same config, so nothing is
+lost silently.  Anything else (a custom or Keras-internal class, a nested model,
+a layer whose options no node offers) becomes a generic Keras layer node that
+carries the class name and config.  Lambda layers, and anything Keras's safe mode
+refuses, are refused: importing never runs code that a model file carries.
+
+Connections come from the functional graph; the model's outputs, when they are not
+simply the layers nothing else consumes, are wired into a Set Output Layers node in
+the model's order.  Nodes are laid out left to right by depth.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from nodeflow.core.errors import NodeFlowError
+from nodeflow.core.params import ChoiceParam, NestedChoiceParam
+from nodeflow.core.registry import Registry, default_registry
+from nodeflow.core.spec import NodeSpec, snake_case
+from nodeflow.core.workflow import Workflow
+
+from . import load_keras
+from .layers import build_layer
+
+GENERIC = "keras.GenericLayer"
+SET_OUTPUTS = "keras.SetOutputLayers"
+COLUMN_WIDTH = 240.0
+ROW_HEIGHT = 110.0
+
+
+class ModelImportError(NodeFlowError):
+    """The model cannot become a workflow; the message names the layer and why."""
+
+
+@dataclass
+class ImportResult:
+    workflow: Workflow
+    node_ids: dict[str, str]  # Keras layer name -> node id
+    generic: list[str]  # node ids that fell back to the generic layer node
+
+
+def load_model_file(path: str):
+    """Load a .keras / .h5 file or a SavedModel folder in Keras's safe mode."""
+    keras = load_keras()
+    try:
+        return keras.saving.load_model(path, safe_mode=True, compile=False)
+    except ValueError as exc:
+        if "Lambda" in str(exc) or "safe_mode" in str(exc):
+            raise ModelImportError(
+                f"{path}: the model contains a Lambda layer or other stored Python code, which "
+                "NodeFlow refuses to run; rebuild that part from layers") from None
+        raise ModelImportError(f"{path}: cannot load the model: {exc}") from None
+    except OSError as exc:
+        raise ModelImportError(f"{path}: cannot load the model: {exc}") from None
+
+
+def import_model(model, registry: Registry | None = None) -> ImportResult:
+    keras = load_keras()
+    registry = registry or default_registry()
+    by_target = {s.target: s for s in registry if s.family == "layer" and s.target}
+    workflow = Workflow(registry, description=f"Imported from the Keras model {model.name}.")
+    if isinstance(model, keras.Sequential):
+        entries, outputs = _sequential_entries(model)
+    else:
+        entries, outputs = _functional_entries(model)
+    names = _node_ids(e["name"] for e in entries)
+    generic: list[str] = []
+    inbound: dict[str, list] = {}
+    for entry in entries:
+        layer = entry["layer"]
+        node_id = names[entry["name"]]
+        if len(entry["inbound"]) > 1:
+            raise ModelImportError(
+                f"layer {layer.name} is called {len(entry['inbound'])} times (shared weights), "
+                "which a workflow cannot express yet")
+        _refuse_code(layer)
+        type_id, params = _node_for(layer, by_target, registry)
+        if type_id == GENERIC:
+            generic.append(node_id)
+        workflow.add_node(type_id, params, node_id=node_id)
+        inbound[node_id] = entry["inbound"][0] if entry["inbound"] else None
+    for entry in entries:
+        node_id = names[entry["name"]]
+        if inbound[node_id] is not None:
+            _connect(workflow, node_id, inbound[node_id], names, layer_name=entry["name"])
+    _wire_outputs(workflow, outputs, names)
+    _layout(workflow)
+    return ImportResult(workflow, names, generic)
+
+
+# --------------------------------------------------------------------------- graph reading
+def _tensor_refs(value) -> list[tuple[str, int, int]]:
+    """Keras-tensor references ``(layer, node index, tensor index)`` in a call argument."""
+    if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+        return [tuple(value["config"]["keras_history"])]
+    if isinstance(value, (list, tuple)):
+        return [ref for item in value for ref in _tensor_refs(item)]
+    return []
+
+
+def _functional_entries(model):
+    config = model.get_config()
+    layers = {layer.name: layer for layer in model.layers}
+    entries = []
+    for item in config["layers"]:
+        calls = []
+        for call in item.get("inbound_nodes", []):
+            positional = _tensor_refs(call.get("args", []))
+            named = {k: _tensor_refs(v) for k, v in call.get("kwargs", {}).items()}
+            calls.append((positional, {k: v for k, v in named.items() if v}))
+        entries.append({"name": item["name"], "layer": layers[item["name"]], "inbound": calls})
+    order = {name: i for i, (name, _, _) in enumerate(_refs(config["input_layers"]))}
+    entries.sort(key=lambda e: (e["layer"].__class__.__name__ != "InputLayer",
+                                order.get(e["name"], 0)))
+    return entries, _refs(config["output_layers"])
+
+
+def _refs(value) -> list[tuple[str, int, int]]:
+    """Keras writes one input/output as ``[name, 0, 0]`` and several as a list of those."""
+    if value and isinstance(value[0], str):
+        return [tuple(value)]
+    return [tuple(ref) for ref in value]
+
+
+def _sequential_entries(model):
+    keras = load_keras()
+    if not model.built or not getattr(model, "inputs", None):
+        raise ModelImportError(f"the Sequential model {model.name} has no input shape yet; "
+                               "build it (or give it an Input) before importing")
+    source = model.inputs[0]
+    first = keras.layers.InputLayer(shape=tuple(source.shape[1:]), dtype=source.dtype,
+                                    name=_free_name("input_layer", {l.name for l in model.layers}))
+    entries = [{"name": first.name, "layer": first, "inbound": []}]
+    previous = first.name
+    for layer in model.layers:
+        entries.append({"name": layer.name, "layer": layer, "inbound": [([(previous, 0, 0)], {})]})
+        previous = layer.name
+    return entries, [(previous, 0, 0)]
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    n, candidate = 1, name
+    while candidate in taken:
+        n += 1
+        candidate = f"{name}_{n}"
+    return candidate
+
+
+def _node_ids(layer_names: Iterable[str]) -> dict[str, str]:
+    """Layer names as node ids (identifiers, unique)."""
+    ids: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in layer_names:
+        node_id = re.sub(r"\W", "_", name)
+        if not node_id or node_id[0].isdigit():
+            node_id = f"layer_{node_id}"
+        node_id = _free_name(node_id, taken)
+        taken.add(node_id)
+        ids[name] = node_id
+    return ids
+
+
+def _refuse_code(layer) -> None:
+    if layer.__class__.__name__ == "Lambda":
+        raise ModelImportError(
+            f"layer {layer.name} is a Lambda layer: it holds Python code, which NodeFlow never runs "
+            "from a file; replace it with layers (or a registered custom layer) before importing")
+
+
+# --------------------------------------------------------------------------- layers
+def _plain(value):
+    """Tuples as lists, recursively (the JSON form of workflow values)."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _param_value(param, value):
+    """A Keras config value in NodeFlow's form; ``None`` where it has no such form."""
+    if isinstance(param, NestedChoiceParam):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return snake_case(value)
+        if isinstance(value, dict) and "class_name" in value:
+            option = next((o for o in param.options if o.target == value["class_name"]), None)
+            if option is None:
+                return value  # the rebuild check sends the layer to the generic node
+            # Keras lists arguments no node offers (e.g. input_axes=None); unset ones go
+            args = {k: v for k, v in _plain(value.get("config", {})).items()
+                    if option.arg(k) is not None or v is not None}
+            return {"name": option.name, "args": args}
+    if isinstance(param, ChoiceParam) and param.default is None:
+        if value == "linear":
+            return None  # Keras writes activation=None as "linear"
+        if param.name == "data_format" and value == load_keras().config.image_data_format():
+            return None  # Keras writes its global setting in place of None
+    return _plain(value)
+
+
+def _node_params(spec: NodeSpec, layer) -> dict[str, Any]:
+    config = layer.get_config()
+    if spec.import_params is not None:
+        params = spec.import_params(config)
+    elif spec.type_id == "keras.layers.Input":
+        shape = config["batch_shape"]
+        params = {"shape": _plain(shape[1:]), "batch_size": shape[0], "dtype": config.get("dtype"),
+                  "sparse": bool(config.get("sparse"))}
+    else:
+        params = {p.name: _param_value(p, config[p.name]) for p in spec.params if p.name in config}
+    # keep only what differs from the defaults, in the canonical form
+    out = {}
+    for name, value in params.items():
+        param = spec.param(name)
+        if param is None:
+            continue
+        if param.check(value):
+            out[name] = value  # reported by the rebuild check below
+        elif not param.is_default(value):
+            out[name] = param.canonical(value)
+    return out
+
+
+def _same_config(spec: NodeSpec, params: dict, layer) -> bool:
+    try:
+        rebuilt = build_layer(spec, params, name=layer.name)
+    except Exception:
+        return False
+    if spec.type_id == "keras.layers.Input":
+        a, b = rebuilt.get_config(), layer.get_config()
+        return all(a.get(k) == b.get(k) for k in ("batch_shape", "dtype", "sparse"))
+    return _plain(rebuilt.get_config()) == _plain(layer.get_config())
+
+
+def _node_for(layer, by_target: dict[str, NodeSpec], registry: Registry) -> tuple[str, dict]:
+    spec = by_target.get(layer.__class__.__name__)
+    is_keras_class = layer.__class__.__module__.startswith("keras.")
+    if spec is not None and is_keras_class:
+        try:
+            params = _node_params(spec, layer)
+        except Exception:
+            params = None
+        if params is not None and not any(spec.param(n).check(v) for n, v in params.items()) \
+                and _same_config(spec, params, layer):
+            return spec.type_id, params
+    return GENERIC, _generic_params(layer)
+
+
+def _generic_params(layer) -> dict[str, Any]:
+    keras = load_keras()
+    serialized = keras.saving.serialize_keras_object(layer)
+    config = dict(serialized["config"])
+    config.pop("name", None)
+    try:
+        config = json.loads(json.dumps(_plain(config)))
+    except (TypeError, ValueError) as exc:
+        raise ModelImportError(f"layer {layer.name}: its config cannot be stored as JSON: {exc}") from None
+    params = {"class_name": serialized["class_name"], "config": config}
+    if serialized.get("module") != "keras.layers":
+        params["module"] = serialized.get("module")
+    if serialized.get("registered_name"):
+        params["registered_name"] = serialized["registered_name"]
+    return params
+
+
+# --------------------------------------------------------------------------- wiring
+def _source_port(workflow: Workflow, ref, names) -> tuple[str, str]:
+    layer_name, _node_index, tensor_index = ref
+    source = names[layer_name]
+    spec = workflow.spec(source)
+    ports = [p.name for p in spec.outputs if p.type == "network"]
+    if len(ports) == 1:
+        if tensor_index and spec.type_id != GENERIC:
+            raise ModelImportError(f"layer {layer_name}: output {tensor_index} has no port")
+        if tensor_index:
+            raise ModelImportError(
+                f"layer {layer_name} has several outputs used separately, which a generic "
+                "layer node cannot wire yet")
+        return source, ports[0]
+    return source, ports[tensor_index]
+
+
+def _connect(workflow: Workflow, node_id: str, call, names, layer_name: str) -> None:
+    positional, named = call
+    spec = workflow.spec(node_id)
+    ports = list(spec.inputs)
+    for port in ports:
+        if port.multi:
+            take, positional = positional, []
+        else:
+            take, positional = positional[:1], positional[1:]
+        if port.name in named:
+            take = take + named.pop(port.name)
+        for ref in take:
+            source, source_port = _source_port(workflow, ref, names)
+            workflow.connect(source, source_port, node_id, port.name)
+    if positional or named:
+        extra = ", ".join(list(named) or ["positional inputs"])
+        raise ModelImportError(f"layer {layer_name} is called with tensors for {extra}, "
+                               "which its node has no ports for")
+
+
+def _wire_outputs(workflow: Workflow, outputs, names) -> None:
+    wanted = [_source_port(workflow, ref, names) for ref in outputs]
+    sinks = [
+        (n, p.name) for n in workflow.nodes for p in workflow.spec(n).outputs
+        if p.type == "network" and not workflow.outgoing(n, p.name)
+        and workflow.spec(n).inputs  # an unused Input is not an output
+    ]
+    if wanted == sinks or SET_OUTPUTS not in workflow.registry:
+        return
+    collector = workflow.add_node(SET_OUTPUTS, node_id=_free_name("model_outputs", set(workflow.nodes)))
+    for source, port in wanted:
+        workflow.connect(source, port, collector.id, "inputs")
+
+
+def _layout(workflow: Workflow) -> None:
+    """Columns by longest path from the inputs, rows in model order."""
+    from nodeflow.core.validation import topological_order
+
+    depth: dict[str, int] = {}
+    for node_id in topological_order(workflow):
+        depth[node_id] = max((depth[e.source] + 1 for e in workflow.incoming(node_id)), default=0)
+    rows: dict[int, int] = {}
+    for node_id in workflow.nodes:
+        column = depth[node_id]
+        row = rows.get(column, 0)
+        rows[column] = row + 1
+        workflow.move_node(node_id, (column * COLUMN_WIDTH, row * ROW_HEIGHT))
