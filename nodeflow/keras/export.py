@@ -20,6 +20,7 @@ from nodeflow.core.validation import validate
 from nodeflow.core.workflow import Workflow
 
 from .layers import nested_class
+from .shapes import infer_shapes
 from .translator import TranslationError, default_outputs, network_nodes
 
 INDENT = "    "
@@ -97,7 +98,7 @@ def _default_code(node_id: str, spec: NodeSpec, params: dict, inputs: dict[str, 
 
 def export_python(workflow: Workflow, output: tuple[str, str] | None = None, title: str = "workflow") -> str:
     """The script's text. Raises :class:`TranslationError` for an invalid workflow."""
-    problems = validate(workflow)
+    problems = validate(workflow) or infer_shapes(workflow).problems  # a script that would not run
     if problems:
         raise TranslationError(problems)
     nodes = network_nodes(workflow, output[0] if output else None)

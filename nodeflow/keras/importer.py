@@ -111,6 +111,11 @@ def _functional_entries(model):
     layers = {layer.name: layer for layer in model.layers}
     entries = []
     for item in config["layers"]:
+        if item["name"] not in layers:
+            raise ModelImportError(
+                f"the model's graph contains the operation {item['name']} ({item['class_name']}), "
+                "which is not a layer (e.g. a raw TensorFlow op or a mask computed by Keras); "
+                "NodeFlow imports graphs of layers only")
         calls = []
         for call in item.get("inbound_nodes", []):
             positional = _tensor_refs(call.get("args", []))
@@ -239,7 +244,14 @@ def _same_config(spec: NodeSpec, params: dict, layer) -> bool:
     if spec.type_id == "keras.layers.Input":
         a, b = rebuilt.get_config(), layer.get_config()
         return all(a.get(k) == b.get(k) for k in ("batch_shape", "dtype", "sparse"))
-    return _plain(rebuilt.get_config()) == _plain(layer.get_config())
+    return _comparable(rebuilt.get_config()) == _comparable(layer.get_config())
+
+
+def _comparable(config):
+    """A config without ``build_config`` entries (a built layer records its input shape)."""
+    if isinstance(config, dict):
+        return {k: _comparable(v) for k, v in config.items() if k != "build_config"}
+    return _plain(config) if isinstance(config, (list, tuple)) else config
 
 
 def _node_for(layer, by_target: dict[str, NodeSpec], registry: Registry) -> tuple[str, dict]:

@@ -46,9 +46,11 @@ def _savedmodel_as_model(path: str, name: str | None):
     import tensorflow as tf
 
     loaded = tf.saved_model.load(path)
+    if "serving_default" not in loaded.signatures:
+        raise ValueError(f"path: expected a SavedModel with a serving_default signature, got {path}")
+    signature = loaded.signatures["serving_default"]
     endpoint = "serve" if hasattr(loaded, "serve") else "serving_default"
-    function = getattr(loaded, "serve", None) or loaded.signatures["serving_default"]
-    specs = [s for s in tf.nest.flatten(function.structured_input_signature) if hasattr(s, "shape")]
+    specs = [s for s in tf.nest.flatten(signature.structured_input_signature) if hasattr(s, "shape")]
     if len(specs) != 1:
         raise ValueError(f"expected a SavedModel with one input tensor, got {len(specs)}")
     spec = specs[0]

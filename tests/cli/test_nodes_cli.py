@@ -25,7 +25,8 @@ def test_json_catalogue_lists_every_node_with_ports_params_types_and_defaults(ca
 def test_text_catalogue_groups_by_category(capsys):
     assert main(["nodes"]) == 0
     out = capsys.readouterr().out
-    assert "Layers/Core\n  keras.layers.Dense  \u2014  Dense\n" in out
+    assert "\nLayers/Core\n  keras.layers.Activation  \u2014  Activation\n" in out
+    assert "\n  keras.layers.Dense  \u2014  Dense\n" in out
     assert "      units " in out and "required" in out
     assert "Data/Read" in out
 

@@ -33,14 +33,26 @@ def _keras_layer_specs():
                    and hasattr(keras.layers, s.target)), key=lambda s: s.type_id)
 
 
+# wrapper layers whose node also offers the wrapped layer's arguments
+WRAPPED = {"keras.layers.Bidirectional": ("LSTM", "GRU", "SimpleRNN")}
+
+
+def _arguments(spec) -> dict[str, inspect.Parameter]:
+    """Constructor arguments of the node's Keras class (and of the classes it wraps)."""
+    arguments = {}
+    for cls in (*WRAPPED.get(spec.type_id, ()), spec.target):
+        arguments.update(inspect.signature(getattr(keras.layers, cls).__init__).parameters)
+    return arguments
+
+
 @pytest.mark.parametrize("spec", _keras_layer_specs(), ids=lambda s: s.type_id)
 def test_parameters_are_keras_arguments_with_keras_defaults(spec):
-    signature = inspect.signature(getattr(keras.layers, spec.target).__init__)
+    arguments = _arguments(spec)
     for param in spec.params:
         if param.name == "trainable" or (spec.type_id, param.name) in DEFAULT_EXCEPTIONS:
             continue
-        assert param.name in signature.parameters, f"{param.name} is not an argument of {spec.target}"
-        keras_default = signature.parameters[param.name].default
+        assert param.name in arguments, f"{param.name} is not an argument of {spec.target}"
+        keras_default = arguments[param.name].default
         if keras_default is inspect.Parameter.empty:
             assert param.required, f"{param.name}: Keras requires it, so the node must too"
             continue

@@ -1,0 +1,87 @@
+"""`nodeflow export-python`: the script runs on its own and builds the same model."""
+
+import subprocess
+import sys
+
+from nodeflow.core import Workflow, load, save
+from nodeflow.keras.export import export_python
+from nodeflow.keras.importer import import_model
+from nodeflow.keras.translator import translate
+from tests.conftest import WORKFLOWS
+from tests.keras.test_importer import functional
+from tests.keras.test_translator import two_branch
+
+RUN_SCRIPT = """
+import runpy, sys
+model = runpy.run_path(sys.argv[1])["build_model"]()
+print(model.count_params(), len(model.layers), [tuple(t.shape) for t in model.outputs])
+"""
+
+
+def run_script(path):
+    result = subprocess.run([sys.executable, "-c", RUN_SCRIPT, str(path)], capture_output=True,
+                            text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def summary(model):
+    return f"{model.count_params()} {len(model.layers)} {[tuple(t.shape) for t in model.outputs]}"
+
+
+def test_exported_scripts_build_the_same_models_in_a_fresh_interpreter(keras, tmp_path):
+    workflows = {
+        "iris": load(WORKFLOWS / "iris_mlp.nflow"),
+        "branches": two_branch(),
+        "imported": import_model(functional(keras)).workflow,
+    }
+    expected, scripts = {}, {}
+    for name, wf in workflows.items():
+        expected[name] = summary(translate(wf).model)
+        scripts[name] = tmp_path / f"{name}.py"
+        scripts[name].write_text(export_python(wf, title=name))
+    for name, path in scripts.items():
+        assert run_script(path) == expected[name], name
+
+
+def test_script_reads_like_keras(keras):
+    code = export_python(load(WORKFLOWS / "iris_mlp.nflow"), title="iris_mlp")
+    assert "import nodeflow" not in code
+    assert ("dense_1 = keras.layers.Dense(units=16, activation='relu', "
+            "kernel_initializer=keras.initializers.HeNormal(seed=42), name='dense_1')(input_1)") in code
+    assert "model = keras.Model(inputs=[input_1], outputs=[dense_2], name='iris_mlp')" in code
+
+
+def test_transfer_learning_script_freezes_the_same_layers(keras, tmp_path):
+    wf = Workflow()
+    wf.add_node("keras.PretrainedArchitecture",
+                {"architecture": "MobileNetV2", "input_shape": [64, 64, 3], "pooling": "avg"},
+                node_id="base")
+    wf.add_node("keras.FreezeLayers", {"layers": ["block_1*", "block_2*"],
+                                       "mode": "train only matching"}, node_id="freeze")
+    wf.add_node("keras.layers.Dense", {"units": 5, "activation": "softmax"}, node_id="head")
+    wf.connect("base", "output", "freeze", "input")
+    wf.connect("freeze", "output", "head", "input")
+    model = translate(wf).model
+    namespace = {}
+    exec(compile(export_python(wf, title="tl"), "tl.py", "exec"), namespace)
+    exported = namespace["build_model"]()
+    trainable = lambda m: sorted(w.path for w in m.trainable_weights)  # noqa: E731
+    assert trainable(exported) == trainable(model)
+    assert exported.count_params() == model.count_params()
+
+
+def test_export_command(tmp_path, keras):
+    out = tmp_path / "model.py"
+    result = subprocess.run([sys.executable, "-m", "nodeflow", "export-python",
+                             str(WORKFLOWS / "iris_mlp.nflow"), "-o", str(out)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert run_script(out).startswith("131 4 ")
+    bad = tmp_path / "bad.nflow"
+    save(two_branch(units_b=64), bad)
+    refused = subprocess.run([sys.executable, "-m", "nodeflow", "export-python", str(bad)],
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 3
+    assert "node add_1: inputs have shapes (None, 32) and (None, 64)" in refused.stderr
+    assert refused.stdout == ""
