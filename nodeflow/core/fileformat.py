@@ -360,13 +360,13 @@ def _format(doc: dict) -> str:
     for i, (key, value) in enumerate(items):
         comma = "," if i < len(items) - 1 else ""
         if key == "nodes":
-            lines.append(f'  "nodes": [' + ("" if value else f"]{comma}"))
+            lines.append('  "nodes": [' + ("" if value else f"]{comma}"))
             for j, node in enumerate(value):
                 lines += _format_node(node, last=j == len(value) - 1)
             if value:
                 lines.append(f"  ]{comma}")
         elif key == "edges":
-            lines.append(f'  "edges": [' + ("" if value else f"]{comma}"))
+            lines.append('  "edges": [' + ("" if value else f"]{comma}"))
             for j, edge in enumerate(value):
                 lines.append("    " + _inline(edge) + ("," if j < len(value) - 1 else ""))
             if value:

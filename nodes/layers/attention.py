@@ -18,7 +18,7 @@ from nodeflow.core.params import (
 )
 from nodeflow.core.ports import Port
 
-from .keras_args import INITIALIZER_OPTIONS, constraint, initializer, layer_node, regularizer
+from .keras_args import INITIALIZER_OPTIONS, constraint, initializer, layer_node, lora_params, regularizer
 
 CATEGORY = "Embedding & Attention"
 
@@ -108,11 +108,7 @@ EMBEDDING = layer_node(
                   help="Treat index 0 as padding: later layers that support masking (e.g. LSTM) "
                        "skip those steps. Index 0 then cannot be a real item, so input_dim "
                        "should be the vocabulary size + 1."),
-        IntParam(name="lora_rank", default=None, optional=True, min=1,
-                 help="If set, the embeddings are trained as a low-rank (LoRA) update of this "
-                      "rank; used to fine-tune large embedding tables cheaply."),
-        FloatParam(name="lora_alpha", default=None, optional=True, min=0.0, min_open=True,
-                   help="Scale of the LoRA update; empty means the same as lora_rank."),
+        *lora_params("embedding table"),
     ),
     inputs=(Port("input", "network",
                  "Integer indices, shaped (batch, sequence length); use an Input of dtype int32."),),

@@ -6,6 +6,7 @@ from nodeflow.core.params import BoolParam, ChoiceParam, FloatParam, IntParam, S
 from nodeflow.core.spec import NodeSpec
 
 from .keras_args import (
+    lora_params,
     NETWORK_OUT,
     activation,
     constraint,
@@ -65,11 +66,7 @@ DENSE = layer_node(
         regularizer("activity_regularizer", "layer's output"),
         constraint("kernel_constraint", "weights (kernel)"),
         constraint("bias_constraint", "biases"),
-        IntParam(name="lora_rank", default=None, optional=True, min=1,
-                 help="If set, the kernel is trained as a low-rank (LoRA) update of this rank; "
-                      "used to fine-tune large layers cheaply."),
-        FloatParam(name="lora_alpha", default=None, optional=True, min=0.0, min_open=True,
-                   help="Scale of the LoRA update; empty means the same as lora_rank."),
+        *lora_params("kernel"),
     ),
     keywords=("fully connected", "linear", "perceptron", "mlp"),
 )

@@ -17,6 +17,7 @@ from nodeflow.core.params import (
 )
 
 from .keras_args import (
+    lora_params,
     ACTIVATIONS,
     activation,
     constraint,
@@ -279,11 +280,7 @@ EINSUM_DENSE = layer_node(
         regularizer("bias_regularizer", "biases"),
         constraint("kernel_constraint", "weights (kernel)"),
         constraint("bias_constraint", "biases"),
-        IntParam(name="lora_rank", default=None, optional=True, min=1,
-                 help="If set, the kernel is trained as a low-rank (LoRA) update of this rank; "
-                      "used to fine-tune large layers cheaply."),
-        FloatParam(name="lora_alpha", default=None, optional=True, min=0.0, min_open=True,
-                   help="Scale of the LoRA update; empty means the same as lora_rank."),
+        *lora_params("kernel"),
     ),
     keywords=("einsum", "einstein summation", "dense", "fully connected", "multi-head",
               "tensor contraction"),

@@ -147,6 +147,17 @@ def constraint(name: str, what: str) -> NestedChoiceParam:
                              help=f"Optional rule applied to the {what} after each training step.")
 
 
+def lora_params(what: str = "kernel") -> tuple[Param, Param]:
+    """``lora_rank`` and ``lora_alpha``: low-rank fine-tuning of a large weight matrix."""
+    return (
+        IntParam(name="lora_rank", default=None, optional=True, min=1,
+                 help=f"If set, the {what} is trained as a low-rank (LoRA) update of this rank; "
+                      "used to fine-tune large layers cheaply."),
+        FloatParam(name="lora_alpha", default=None, optional=True, min=0.0, min_open=True,
+                   help="Scale of the LoRA update; empty means the same as lora_rank."),
+    )
+
+
 NETWORK_IN = Port("input", "network", "The tensor this layer is applied to.")
 NETWORK_OUT = Port("output", "network", "The layer's output; carries every layer upstream of it.")
 MERGE_IN = Port("inputs", "network", "The tensors to combine, in the order they are connected.",
