@@ -91,6 +91,93 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return EXIT_INVALID if report.problems else EXIT_OK
 
 
+# --------------------------------------------------------------------------- run
+def _apply_sets(workflow, assignments: list[str]) -> str | None:
+    """Apply ``NODE.PARAM=VALUE`` overrides; returns an error text for a malformed one.
+
+    Values are JSON when they parse as JSON (``20``, ``true``, ``[28, 28]``), else text;
+    they are validated with the rest of the workflow, like values from the file.
+    """
+    for item in assignments:
+        target, sep, text = item.partition("=")
+        node_id, dot, param = target.partition(".")
+        if not sep or not dot or not node_id or not param:
+            return f"--set {item}: expected NODE.PARAM=VALUE, e.g. learner_1.epochs=20"
+        if node_id not in workflow.nodes:
+            return f"--set {item}: the workflow has no node {node_id}; nodes: {', '.join(workflow.nodes)}"
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = text
+        workflow.nodes[node_id].params[param] = value
+    return None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import os
+    import signal
+    from pathlib import Path
+
+    from nodeflow.core import validate
+    from nodeflow.runtime.context import RunControl
+    from nodeflow.runtime.engine import Engine, WorkflowInvalid, default_run_dir
+    from nodeflow.runtime.reporting import make_reporter
+
+    workflow = _load_valid(args.workflow)
+    if workflow is None:
+        return EXIT_INVALID
+    error = _apply_sets(workflow, args.set or [])
+    if error:
+        print(f"nodeflow run: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    problems = validate(workflow)
+    if problems:
+        for problem in problems:
+            print(f"{args.workflow}: {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.device == "cpu":
+        os.environ["CUDA_VISIBLE_DEVICES"] = ""  # before TensorFlow loads: no GPU at all
+    human_out = sys.stderr if args.events == "-" else sys.stdout
+    reporter = make_reporter(workflow, quiet=args.quiet, out=human_out)
+    sinks = [reporter]
+    events_file = None
+    if args.events == "-":
+        sinks.append(lambda e: (sys.stdout.write(json.dumps(e, default=str) + "\n"), sys.stdout.flush()))
+    elif args.events:
+        events_file = open(args.events, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+        sinks.append(lambda e: (events_file.write(json.dumps(e, default=str) + "\n"), events_file.flush()))
+    control = RunControl()
+
+    def interrupt(signum, frame):
+        if control.cancel.is_set():
+            raise KeyboardInterrupt
+        control.cancel.set()
+        print("nodeflow: cancelling (Ctrl-C again to abort at once)", file=sys.stderr, flush=True)
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    if hasattr(signal, "SIGUSR1"):
+        signal.signal(signal.SIGUSR1, lambda signum, frame: control.stop_learning.set())
+    run_dir = Path(args.out) if args.out else default_run_dir(args.workflow)
+    engine = Engine(workflow, run_dir, on_event=lambda e: [sink(e) for sink in sinks], control=control,
+                    use_cache=not args.no_cache, device=args.device)
+    try:
+        result = engine.run()
+    except WorkflowInvalid as exc:
+        for problem in exc.problems:
+            print(f"{args.workflow}: {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        reporter.close()
+        if events_file is not None:
+            events_file.close()
+    if result.status == "cancelled":
+        return EXIT_INTERRUPTED
+    if result.status == "failed":
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- import / export
 def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
@@ -228,10 +315,19 @@ def cmd_nodes(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "validate": (cmd_validate, "check workflow files and report every problem"),
     "nodes": (cmd_nodes, "list the node catalogue, or show one node type in full"),
+    "run": (cmd_run, "execute a workflow headless: train, predict, write models"),
     "inspect": (cmd_inspect, "show each layer node's output shape and parameter count"),
     "import": (cmd_import, "turn a Keras model file into an editable workflow"),
     "export-python": (cmd_export_python, "write a standalone Keras script that builds the model"),
 }
+
+
+def _device_choice(text: str) -> str:
+    import re
+
+    if not re.fullmatch(r"auto|cpu|gpu(:\d+)?", text):
+        raise argparse.ArgumentTypeError(f"expected auto, cpu, gpu or gpu:N, got {text!r}")
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -258,6 +354,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="?", metavar="TYPE_OR_TEXT",
                    help="a node type id (e.g. keras.layers.Dense) or a search text")
     p.add_argument("--json", action="store_true", help="print the catalogue as JSON")
+
+    p = sub.add_parser("run", help=COMMANDS["run"][1],
+                       description="Execute every node of a workflow in dependency order, as the "
+                                   "editor's Execute All does. Outputs are kept in a run directory and "
+                                   "reused when a node and its inputs did not change. Exit codes: 0 "
+                                   "success, 2 bad arguments, 3 the workflow cannot be loaded or is "
+                                   "invalid, 4 a node failed, 130 interrupted (Ctrl-C).")
+    p.add_argument("workflow", metavar="WF.nflow", help="the workflow file")
+    p.add_argument("--set", action="append", metavar="NODE.PARAM=VALUE",
+                   help="override a parameter for this run (repeatable); VALUE is JSON or text")
+    p.add_argument("--out", metavar="DIR", help="run directory (default: runs/<workflow name> beside it)")
+    p.add_argument("--device", default="auto", type=_device_choice,
+                   help="auto (a GPU when TensorFlow sees one), cpu, or gpu:N (default: auto)")
+    p.add_argument("--events", metavar="FILE", help="write the event stream as JSON lines to FILE "
+                                                    "('-' for standard output)")
+    p.add_argument("--no-cache", action="store_true", help="execute every node, even unchanged ones")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
 
     p = sub.add_parser("inspect", help=COMMANDS["inspect"][1],
                        description="Infer the output shape and parameter count of every network node "

@@ -1,0 +1,283 @@
+"""Executes a workflow: the one engine behind `nodeflow run` and the editor.
+
+Data, learner and writer nodes run in dependency order; layer nodes are not run
+on their own but give their network to whoever consumes it (a learner builds the
+Keras model then).  Each node moves through queued -> running -> executed /
+failed / skipped (an upstream node failed) / cancelled, and every change is an
+event (a dict, written as JSON lines by the CLI).
+
+Outputs are kept in the run directory, keyed by a fingerprint of the node's type,
+parameters, the files it reads and its inputs' fingerprints: a node whose
+fingerprint is unchanged since the last run is not executed again, its stored
+outputs are used instead.  Writers always run (they exist for their side effect).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nodeflow import __version__
+from nodeflow.core.errors import NodeRunError, Problem, ProblemsError
+from nodeflow.core.params import FileParam
+from nodeflow.core.validation import topological_order, validate
+from nodeflow.core.workflow import Workflow
+
+from .context import Cancelled, NetworkRef, RunContext, RunControl
+from .storage import load_value, save_value, storable
+
+STATE_FILE = "state.json"
+
+
+class WorkflowInvalid(ProblemsError):
+    """The workflow cannot run: validation problems (exit code 3)."""
+
+
+@dataclass
+class NodeResult:
+    status: str = "queued"
+    error: str | None = None
+    cached: bool = False
+    seconds: float = 0.0
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    nodes: dict[str, NodeResult]
+    run_dir: Path
+
+    @property
+    def status(self) -> str:
+        states = {r.status for r in self.nodes.values()}
+        if "cancelled" in states:
+            return "cancelled"
+        if "failed" in states:
+            return "failed"
+        return "executed"
+
+    def output(self, node_id: str, port: str) -> Any:
+        return self.nodes[node_id].outputs[port]
+
+
+def default_run_dir(workflow_path: str | os.PathLike | None) -> Path:
+    """``<workflow folder>/runs/<workflow name>`` (beside the file, ignored by git by default)."""
+    if workflow_path is None:
+        return Path.cwd() / "runs" / "workflow"
+    path = Path(workflow_path)
+    return path.parent / "runs" / path.stem
+
+
+class Engine:
+    def __init__(
+        self,
+        workflow: Workflow,
+        run_dir: Path,
+        on_event: Callable[[dict], None] | None = None,
+        control: RunControl | None = None,
+        use_cache: bool = True,
+        device: str = "auto",
+    ):
+        self.workflow = workflow
+        self.run_dir = Path(run_dir)
+        self.on_event = on_event or (lambda event: None)
+        self.control = control or RunControl()
+        if self.control.stop_file is None:
+            self.control.stop_file = self.run_dir / "control" / "stop-learning"
+        self.use_cache = use_cache
+        self.device = device
+        self._keys: dict[str, str] = {}
+
+    # -- events ---------------------------------------------------------------
+    def emit(self, event: dict) -> None:
+        event.setdefault("time", round(time.time(), 3))
+        self._events_file.write(json.dumps(event, default=str) + "\n")
+        self._events_file.flush()
+        self.on_event(event)
+
+    def _status(self, node_id: str, status: str, **fields) -> None:
+        self.emit({"event": "node_status", "node": node_id, "status": status, **fields})
+
+    # -- fingerprints -------------------------------------------------------------
+    def key(self, node_id: str) -> str:
+        """Fingerprint of a node: type, parameters, files read, and its inputs' fingerprints."""
+        if node_id in self._keys:
+            return self._keys[node_id]
+        node = self.workflow.nodes[node_id]
+        spec = self.workflow.spec(node_id)
+        files = []
+        for name, value in sorted(spec.resolve(node.params).items()):
+            param = spec.param(name)
+            if isinstance(param, FileParam) and param.mode != "save" and isinstance(value, str):
+                path = self.workflow.resolve_path(value)
+                files.append([path, *_stamp(path)])
+        inputs = [[e.target_port, e.source_port, self.key(e.source)] for e in self.workflow.incoming(node_id)]
+        text = json.dumps([__version__, node.type, node.params, files, inputs], sort_keys=True, default=str)
+        self._keys[node_id] = hashlib.sha256(text.encode()).hexdigest()[:24]
+        return self._keys[node_id]
+
+    # -- running ------------------------------------------------------------------
+    def run(self, targets: list[str] | None = None) -> RunResult:
+        problems = validate(self.workflow)
+        if problems:
+            raise WorkflowInvalid(problems)
+        order = topological_order(self.workflow)
+        wanted = set(order)
+        if targets:
+            wanted = set(targets)
+            for target in targets:
+                wanted |= self.workflow.upstream(target)
+        runnable = [n for n in order if n in wanted and self.workflow.spec(n).family != "layer"]
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        state = self._load_state()
+        results = {n: NodeResult() for n in runnable}
+        with open(self.run_dir / "events.jsonl", "w", encoding="utf-8") as self._events_file:
+            self.emit({"event": "run_started", "workflow_nodes": len(self.workflow.nodes),
+                       "nodes": runnable, "run_dir": str(self.run_dir)})
+            for node_id in runnable:
+                self._status(node_id, "queued")
+            for node_id in runnable:
+                result = results[node_id]
+                if self.control.cancel.is_set():
+                    result.status = "cancelled"
+                    self._status(node_id, "cancelled")
+                    continue
+                failed_upstream = [e.source for e in self.workflow.incoming(node_id)
+                                   if e.source in results and results[e.source].status != "executed"]
+                if failed_upstream:
+                    result.status = "skipped"
+                    self._status(node_id, "skipped", reason=f"{failed_upstream[0]} did not execute")
+                    continue
+                self._execute(node_id, result, results, state)
+                self._save_state(state)
+            self.emit({"event": "run_finished", "status": RunResult(results, self.run_dir).status})
+        return RunResult(results, self.run_dir)
+
+    def _inputs(self, node_id: str, results: dict[str, NodeResult]) -> dict[str, Any]:
+        spec = self.workflow.spec(node_id)
+        inputs: dict[str, Any] = {}
+        for port in spec.inputs:
+            values = []
+            for edge in self.workflow.incoming(node_id, port.name):
+                source_spec = self.workflow.spec(edge.source)
+                if source_spec.family == "layer":
+                    values.append(NetworkRef(self.workflow, edge.source, edge.source_port))
+                else:
+                    values.append(self._output(edge.source, edge.source_port, results))
+            if port.multi:
+                inputs[port.name] = values
+            elif values:
+                inputs[port.name] = values[0]
+        return inputs
+
+    def _output(self, node_id: str, port: str, results: dict[str, NodeResult]) -> Any:
+        outputs = results[node_id].outputs
+        if port not in outputs:  # a cached output, loaded when first needed
+            spec = self.workflow.spec(node_id)
+            port_type = spec.output(port).type
+            outputs[port] = load_value(port_type, self._output_path(node_id, port, port_type))
+        return outputs[port]
+
+    def _output_path(self, node_id: str, port: str, port_type: str) -> Path:
+        from .storage import SUFFIX
+
+        return self.run_dir / "nodes" / node_id / f"{port}{SUFFIX[port_type]}"
+
+    def _cached(self, node_id: str, state: dict) -> bool:
+        spec = self.workflow.spec(node_id)
+        entry = state.get(node_id)
+        if not self.use_cache or spec.family == "io" or not entry or entry.get("key") != self.key(node_id):
+            return False
+        return all(self._output_path(node_id, p.name, p.type).exists()
+                   for p in spec.outputs if storable(p.type))
+
+    def _execute(self, node_id: str, result: NodeResult, results: dict, state: dict) -> None:
+        spec = self.workflow.spec(node_id)
+        if self._cached(node_id, state):
+            result.status, result.cached = "executed", True
+            self._status(node_id, "executed", cached=True)
+            return
+        state.pop(node_id, None)
+        self._status(node_id, "running")
+        start = time.perf_counter()
+        node_dir = self.run_dir / "nodes" / node_id
+        node_dir.mkdir(parents=True, exist_ok=True)
+        context = RunContext(self.workflow, node_id, node_dir, self.emit, self.control,
+                             device=self.device)
+        try:
+            inputs = self._inputs(node_id, results)
+            params = spec.resolve(self.workflow.nodes[node_id].params)
+            outputs = spec.run(context, inputs, params) or {}
+            missing = [p.name for p in spec.outputs if p.name not in outputs]
+            if missing:
+                raise RuntimeError(f"{spec.type_id} gave no value for output port(s) {', '.join(missing)}")
+            for port in spec.outputs:
+                if storable(port.type):
+                    path = save_value(port.type, outputs[port.name], node_dir, port.name)
+                    self.emit({"event": "output", "node": node_id, "port": port.name, "path": str(path)})
+        except Cancelled:
+            result.status = "cancelled"
+            self._status(node_id, "cancelled")
+            return
+        except NodeRunError as exc:
+            self._fail(node_id, result, str(exc))
+            return
+        except Exception as exc:  # a bug or an unexpected library error: say what, keep the trace
+            (node_dir / "traceback.txt").write_text(traceback.format_exc(), encoding="utf-8")
+            self._fail(node_id, result, f"{type(exc).__name__}: {_first_line(exc)}")
+            return
+        result.outputs = outputs
+        result.status = "executed"
+        result.seconds = time.perf_counter() - start
+        state[node_id] = {"key": self.key(node_id), "finished": time.time()}
+        self._status(node_id, "executed", seconds=round(result.seconds, 3))
+
+    def _fail(self, node_id: str, result: NodeResult, message: str) -> None:
+        result.status = "failed"
+        result.error = str(Problem(node_id, None, message))
+        self.emit({"event": "error", "node": node_id, "message": result.error})
+        self._status(node_id, "failed", error=result.error)
+
+    # -- state ------------------------------------------------------------------
+    def _load_state(self) -> dict:
+        try:
+            state = json.loads((self.run_dir / STATE_FILE).read_text(encoding="utf-8"))
+            return state.get("nodes", {}) if isinstance(state, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def _save_state(self, state: dict) -> None:
+        tmp = self.run_dir / f".{STATE_FILE}.tmp"
+        tmp.write_text(json.dumps({"nodes": state}, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.run_dir / STATE_FILE)
+
+
+def _stamp(path: str) -> list:
+    """Modification time and size of a file, or of the newest file below a folder."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return [None, None]
+    if not os.path.isdir(path):
+        return [stat.st_mtime_ns, stat.st_size]
+    newest, count = stat.st_mtime_ns, 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            count += 1
+            try:
+                newest = max(newest, os.stat(os.path.join(root, name)).st_mtime_ns)
+            except OSError:
+                pass
+    return [newest, count]
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:400]

@@ -1,0 +1,65 @@
+"""Keeping port values in the run directory between runs.
+
+One file per output port, by port type: a table as ``.npz`` (NumPy arrays, no
+pickles, column names in a JSON list beside them), a model as ``.keras``, a
+normalizer as ``.json``.  Networks are not stored: they are rebuilt from the
+workflow, which is cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+SUFFIX = {"table": ".npz", "model": ".keras", "normalizer": ".json"}
+
+
+def storable(port_type: str) -> bool:
+    return port_type in SUFFIX
+
+
+def save_value(port_type: str, value: Any, folder: Path, name: str) -> Path:
+    """Write ``value`` as ``folder/name.<suffix>`` atomically; returns the path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}{SUFFIX[port_type]}"
+    tmp = folder / f".{name}.tmp{SUFFIX[port_type]}"
+    if port_type == "table":
+        import numpy as np
+
+        arrays = {f"c{i}": np.asarray(value[column]) for i, column in enumerate(value.column_names)}
+        meta = np.array(json.dumps({"columns": value.column_names, "rows": value.num_rows}))
+        with open(tmp, "wb") as handle:
+            np.savez(handle, __meta__=meta, **arrays)
+    elif port_type == "model":
+        value.save(tmp)
+    elif port_type == "normalizer":
+        tmp.write_text(json.dumps(value.to_json(), indent=1), encoding="utf-8")
+    else:  # pragma: no cover - guarded by storable()
+        raise TypeError(f"cannot store a {port_type}")
+    os.replace(tmp, path)
+    return path
+
+
+def load_value(port_type: str, path: Path) -> Any:
+    if port_type == "table":
+        import numpy as np
+
+        from .table import Table
+
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["__meta__"]))
+            columns = {name: data[f"c{i}"] for i, name in enumerate(meta["columns"])}
+        if not columns:
+            return Table({})
+        return Table(columns)
+    if port_type == "model":
+        from nodeflow.keras import load_keras
+
+        return load_keras().saving.load_model(path, compile=False, safe_mode=True)
+    if port_type == "normalizer":
+        from .values import Normalizer
+
+        return Normalizer.from_json(json.loads(path.read_text(encoding="utf-8")))
+    raise TypeError(f"cannot load a {port_type}")  # pragma: no cover

@@ -1,0 +1,209 @@
+"""Small typed values that travel on ports other than ``table``, ``model`` and ``network``.
+
+:class:`Normalizer` is the value of a ``normalizer`` port: the parameters a Normalizer
+node fitted on one table, to apply unchanged to other tables (validation, test, new
+data), as KNIME's "Normalizer (Apply)" does.  It is plain data and round-trips through
+JSON (:meth:`Normalizer.to_json` / :meth:`Normalizer.from_json`) so the runtime can keep
+it in the run directory between runs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nodeflow.core.errors import NodeRunError
+
+from .table import Table
+
+FORMAT = "nodeflow.normalizer"
+VERSION = 1
+
+# method -> the per-column parameters it stores
+METHODS: dict[str, tuple[str, ...]] = {
+    "min_max": ("min", "max", "new_min", "new_max"),
+    "z_score": ("mean", "std"),
+    "decimal_scaling": ("power",),
+}
+
+
+def _numeric(arr: np.ndarray) -> bool:
+    return arr.dtype.kind in "biuf"
+
+
+def _kind_text(arr: np.ndarray) -> str:
+    kinds = {"U": "text", "S": "bytes", "O": "objects", "M": "dates", "m": "durations"}
+    return kinds.get(arr.dtype.kind, str(arr.dtype))
+
+
+def _out_dtype(arr: np.ndarray):
+    """float32 (and float16) columns stay compact; everything else becomes float64."""
+    return arr.dtype if arr.dtype.kind == "f" and arr.dtype.itemsize <= 4 else np.float64
+
+
+@dataclass(frozen=True)
+class Normalizer:
+    """Fitted normalization: a method and, per column, the statistics it uses.
+
+    Every method is an affine map ``x * scale + offset`` per column, with one scale and
+    offset for the whole column (an image column is scaled as a whole, not per pixel):
+
+    - ``min_max``: ``{"min", "max", "new_min", "new_max"}``; the fitted min..max range
+      maps onto new_min..new_max (a constant column maps to new_min);
+    - ``z_score``: ``{"mean", "std"}``; ``(x - mean) / std`` (a constant column has std 1);
+    - ``decimal_scaling``: ``{"power": j}``; ``x / 10**j``, j the smallest integer with
+      every fitted ``|x| / 10**j < 1``.
+
+    Missing values (NaN) stay missing.  Integer and boolean columns become float64,
+    float32 columns stay float32.
+    """
+
+    method: str
+    parameters: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise ValueError(f"method: expected one of {', '.join(METHODS)}, got {self.method!r}")
+        keys = METHODS[self.method]
+        for column, params in self.parameters.items():
+            if not isinstance(params, dict) or set(params) != set(keys):
+                raise ValueError(
+                    f"column {column!r}: expected parameters {', '.join(keys)} for {self.method}, "
+                    f"got {params!r}"
+                )
+            bad = [k for k in keys if not _finite(params[k])]
+            if bad:
+                raise ValueError(f"column {column!r}: expected finite numbers for {', '.join(bad)}")
+
+    # -- fitting ------------------------------------------------------------------
+    @classmethod
+    def fit(
+        cls,
+        table: Table,
+        columns: list[str],
+        method: str,
+        new_min: float = 0.0,
+        new_max: float = 1.0,
+    ) -> "Normalizer":
+        """Fit ``method`` on ``columns`` of ``table``; errors name the ``columns`` parameter."""
+        if method not in METHODS:
+            raise NodeRunError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
+        _check_columns(table, columns, "columns")
+        if table.num_rows == 0:
+            raise NodeRunError("table: expected at least one row to fit the normalizer on, got an empty table")
+        parameters: dict[str, dict[str, float]] = {}
+        for name in columns:
+            values = np.asarray(table[name], dtype=np.float64)
+            if np.isnan(values).all():
+                raise NodeRunError(
+                    f"columns: expected column {name!r} to have at least one value, "
+                    f"got only missing values"
+                )
+            if method == "min_max":
+                parameters[name] = {
+                    "min": float(np.nanmin(values)),
+                    "max": float(np.nanmax(values)),
+                    "new_min": float(new_min),
+                    "new_max": float(new_max),
+                }
+            elif method == "z_score":
+                parameters[name] = {"mean": float(np.nanmean(values)), "std": float(np.nanstd(values))}
+            else:
+                largest = float(np.nanmax(np.abs(values)))
+                power = math.floor(math.log10(largest)) + 1 if largest > 0 else 0
+                parameters[name] = {"power": power}
+        return cls(method, parameters)
+
+    # -- applying -----------------------------------------------------------------
+    @property
+    def columns(self) -> list[str]:
+        return list(self.parameters)
+
+    def scale_offset(self, column: str) -> tuple[float, float]:
+        """The affine map of ``column``: normalized = value * scale + offset."""
+        p = self.parameters[column]
+        if self.method == "min_max":
+            span = p["max"] - p["min"]
+            scale = (p["new_max"] - p["new_min"]) / span if span > 0 else 1.0
+            return scale, p["new_min"] - p["min"] * scale
+        if self.method == "z_score":
+            std = p["std"] if p["std"] > 0 else 1.0
+            return 1.0 / std, -p["mean"] / std
+        return 10.0 ** -p["power"], 0.0
+
+    def apply(self, table: Table) -> Table:
+        """``table`` with the fitted columns normalized; other columns unchanged."""
+        return self._map(table, inverse=False)
+
+    def invert(self, table: Table) -> Table:
+        """Undo :meth:`apply`, e.g. to turn normalized predictions back into real units."""
+        return self._map(table, inverse=True)
+
+    def _map(self, table: Table, inverse: bool) -> Table:
+        _check_columns(table, self.columns, "table", fitted=self.columns)
+        out = dict(table)
+        for name in self.columns:
+            arr = table[name]
+            scale, offset = self.scale_offset(name)
+            values = arr.astype(np.float64)
+            values = (values - offset) / scale if inverse else values * scale + offset
+            out[name] = values.astype(_out_dtype(arr), copy=False)
+        return Table(out)
+
+    # -- storage ------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "method": self.method,
+            "columns": {name: dict(params) for name, params in self.parameters.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Normalizer":
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ValueError(f"expected a {FORMAT} object, got {str(data)[:60]}")
+        if data.get("version") != VERSION:
+            raise ValueError(f"version: expected {VERSION}, got {data.get('version')!r}")
+        columns = data.get("columns")
+        if not isinstance(columns, dict):
+            raise ValueError(f"columns: expected an object of column parameters, got {columns!r}")
+        return cls(str(data.get("method")), {str(k): dict(v) if isinstance(v, dict) else v
+                                            for k, v in columns.items()})
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Normalizer":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"expected normalizer JSON, got invalid JSON: {exc}") from None
+        return cls.from_dict(data)
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_columns(table: Table, columns: list[str], where: str, fitted: list[str] | None = None) -> None:
+    missing = [c for c in columns if c not in table]
+    if missing:
+        shown = ", ".join(repr(c) for c in missing)
+        known = ", ".join(table.column_names) or "none"
+        extra = f" (the normalizer was fitted on {', '.join(fitted)})" if fitted is not None else ""
+        raise NodeRunError(
+            f"{where}: expected existing columns{extra}, got {shown} which the table lacks; "
+            f"the table has: {known}"
+        )
+    for name in columns:
+        arr = table[name]
+        if not _numeric(arr):
+            raise NodeRunError(
+                f"{where}: expected numeric columns, column {name!r} holds {_kind_text(arr)}"
+            )

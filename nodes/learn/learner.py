@@ -1,0 +1,418 @@
+"""Keras Network Learner: trains the network wired into it on a table.
+
+The network arrives as a reference and is built into a fresh Keras model here;
+table columns become the model's inputs and targets; data reaches the model
+through ``tf.data`` (shuffled with the seed, batched, prefetched).  Progress goes
+out as batch and epoch events; a cancel stops within a batch, a stop request
+ends training after the current batch and keeps the model trained so far.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from nodeflow.core.errors import NodeRunError
+from nodeflow.core.params import (
+    BoolParam,
+    ChoiceParam,
+    ColumnsParam,
+    FileParam,
+    FloatParam,
+    IntParam,
+    JsonParam,
+    NestedChoiceParam,
+    Option,
+    TextListParam,
+    TextParam,
+)
+from nodeflow.core.ports import Port
+from nodeflow.core.spec import NodeSpec
+
+from .arrays import feature_matrix, input_arrays
+
+LOSSES = (
+    "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
+    "binary_focal_crossentropy", "categorical_focal_crossentropy", "mean_squared_error",
+    "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_logarithmic_error",
+    "huber", "log_cosh", "kl_divergence", "poisson", "cosine_similarity", "hinge",
+    "squared_hinge", "categorical_hinge", "dice", "tversky",
+)
+SPARSE_LOSSES = {"sparse_categorical_crossentropy"}
+
+
+def _lr(default: float = 0.001) -> FloatParam:
+    return FloatParam(name="learning_rate", default=default, min=0.0, min_open=True,
+                      help="Step size of each update; the most important training setting.")
+
+
+def _eps(default: float = 1e-07) -> FloatParam:
+    return FloatParam(name="epsilon", default=default, min=0.0, help="Small constant for numerical stability.")
+
+
+def _beta(name: str, default: float) -> FloatParam:
+    return FloatParam(name=name, default=default, min=0.0, max=1.0, max_open=True,
+                      help="Decay rate of the moving average of the gradient"
+                           + (" (first moment)." if name == "beta_1" else " (second moment)."))
+
+
+_WD = FloatParam(name="weight_decay", default=None, optional=True, min=0.0,
+                 help="Decoupled weight decay; empty for none.")
+
+OPTIMIZERS = (
+    Option("adam", "Adam", "Adaptive moments: a robust default for most networks.",
+           (_lr(), _beta("beta_1", 0.9), _beta("beta_2", 0.999), _eps(),
+            BoolParam(name="amsgrad", default=False, help="Use the AMSGrad variant."), _WD)),
+    Option("adamw", "AdamW", "Adam with decoupled weight decay; common for large models.",
+           (_lr(), FloatParam(name="weight_decay", default=0.004, min=0.0, help="Decoupled weight decay."),
+            _beta("beta_1", 0.9), _beta("beta_2", 0.999), _eps(),
+            BoolParam(name="amsgrad", default=False, help="Use the AMSGrad variant."))),
+    Option("sgd", "SGD", "Plain stochastic gradient descent, optionally with momentum.",
+           (_lr(0.01), FloatParam(name="momentum", default=0.0, min=0.0, help="Momentum factor."),
+            BoolParam(name="nesterov", default=False, help="Use Nesterov momentum."), _WD)),
+    Option("rmsprop", "RMSprop", "Divides by a moving average of squared gradients; good for RNNs.",
+           (_lr(), FloatParam(name="rho", default=0.9, min=0.0, max=1.0, help="Decay of the average."),
+            FloatParam(name="momentum", default=0.0, min=0.0, help="Momentum factor."), _eps(),
+            BoolParam(name="centered", default=False, help="Normalize by the gradient's variance."), _WD)),
+    Option("adadelta", "Adadelta", "Adapts step sizes from a window of past updates.",
+           (_lr(), FloatParam(name="rho", default=0.95, min=0.0, max=1.0, help="Decay rate."), _eps(), _WD)),
+    Option("adagrad", "Adagrad", "Per-parameter step sizes shrinking with past gradients; sparse data.",
+           (_lr(), FloatParam(name="initial_accumulator_value", default=0.1, min=0.0,
+                              help="Starting value of the accumulators."), _eps(), _WD)),
+    Option("adamax", "Adamax", "Adam with the infinity norm.",
+           (_lr(), _beta("beta_1", 0.9), _beta("beta_2", 0.999), _eps(), _WD)),
+    Option("nadam", "Nadam", "Adam with Nesterov momentum.",
+           (_lr(), _beta("beta_1", 0.9), _beta("beta_2", 0.999), _eps(), _WD)),
+    Option("lion", "Lion", "Sign-based updates; use a 3-10x smaller learning rate than Adam.",
+           (_lr(), _beta("beta_1", 0.9), _beta("beta_2", 0.99), _WD)),
+    Option("ftrl", "Ftrl", "Follow the regularized leader; for wide, sparse models.",
+           (_lr(),
+            FloatParam(name="l1_regularization_strength", default=0.0, min=0.0, help="L1 penalty."),
+            FloatParam(name="l2_regularization_strength", default=0.0, min=0.0, help="L2 penalty."), _WD)),
+)
+
+NETWORK = Port("network", "network", "The network to train (connect the last layer's output).")
+TRAIN = Port("training", "table", "The training data.")
+VALIDATION = Port("validation", "table", "Optional validation data, scored after every epoch.",
+                  optional=True)
+
+
+# --------------------------------------------------------------------------- data
+def _targets(table, params, model):
+    """Target arrays per model output, checked against the loss and the output shapes."""
+    loss = params["loss"]
+    if params["output_targets"]:
+        mapping = params["output_targets"]
+        names = [t.name.split(":")[0] for t in model.outputs]
+        outputs = [layer for layer in model.output_names] if hasattr(model, "output_names") else names
+        ys, losses = [], []
+        for name in outputs:
+            spec = mapping.get(name)
+            if not isinstance(spec, dict) or "columns" not in spec:
+                raise NodeRunError(f"output_targets: expected an entry {{\"columns\": [...], \"loss\": ...}} "
+                                   f"for the model output {name}; outputs are: {', '.join(outputs)}")
+            ys.append(feature_matrix(table, spec["columns"], "output_targets"))
+            losses.append(spec.get("loss", loss))
+        return ys, losses
+    if not params["target_columns"]:
+        raise NodeRunError("target_columns: expected at least one target column, got none")
+    if len(model.outputs) != 1:
+        raise NodeRunError(f"target_columns: the network has {len(model.outputs)} outputs; map each to "
+                           "its columns and loss with output_targets")
+    return [feature_matrix(table, params["target_columns"], "target_columns")], [loss]
+
+
+def _check_targets(ys, losses, model, params):
+    import numpy as np
+
+    for y, loss, out in zip(ys, losses, model.outputs):
+        units = out.shape[-1]
+        if loss in SPARSE_LOSSES:
+            if y.ndim > 2 or (y.ndim == 2 and y.shape[1] != 1):
+                raise NodeRunError(f"target_columns: {loss} expects one column of class numbers, "
+                                   f"got {y.shape[1]} columns")
+            if not np.all(np.equal(np.mod(y, 1), 0)):
+                raise NodeRunError(f"target_columns: {loss} expects whole class numbers, got fractions")
+            low, high = int(np.min(y)), int(np.max(y))
+            if low < 0 or (units is not None and high >= units):
+                raise NodeRunError(
+                    f"target_columns: labels must lie in 0..{units - 1} for {loss} with {units} output "
+                    f"units, got labels from {low} to {high}")
+        elif units is not None and y.ndim == 2 and y.shape[1] != units and units != 1:
+            raise NodeRunError(f"target_columns: the network's output has {units} units, the target "
+                               f"columns give {y.shape[1]} values per row")
+
+
+def _sample_arrays(table, params, model, label):
+    if table.num_rows == 0:
+        raise NodeRunError(f"{label}: expected at least one row, got an empty table")
+    xs = input_arrays(table, model, params["feature_columns"], params["input_columns"])
+    ys, losses = _targets(table, params, model)
+    return xs, ys, losses
+
+
+def _dataset(xs, ys, batch_size, shuffle, seed, weights=None):
+    import tensorflow as tf
+
+    x = xs[0] if len(xs) == 1 else tuple(xs)
+    y = ys[0] if len(ys) == 1 else tuple(ys)
+    parts = (x, y) if weights is None else (x, y, weights)
+    data = tf.data.Dataset.from_tensor_slices(parts)
+    rows = len(ys[0])
+    if shuffle:
+        data = data.shuffle(rows, seed=seed, reshuffle_each_iteration=True)
+    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def _class_weights(y, params):
+    import numpy as np
+
+    if params["class_weights"]:
+        try:
+            return {int(k): float(v) for k, v in params["class_weights"].items()}
+        except (TypeError, ValueError):
+            raise NodeRunError("class_weights: expected {\"class number\": weight, ...}") from None
+    if params["class_weighting"] != "balanced":
+        return None
+    labels = y.reshape(-1).astype(int)
+    counts = np.bincount(labels)
+    present = counts > 0
+    weights = np.zeros_like(counts, dtype=float)
+    weights[present] = len(labels) / (present.sum() * counts[present])
+    return {i: float(w) for i, w in enumerate(weights) if present[i]}
+
+
+# --------------------------------------------------------------------------- training
+def _progress_callback(keras, context, epochs, steps):
+    class Progress(keras.callbacks.Callback):
+        """Batch and epoch events; cancel and stop requests checked after every batch."""
+
+        def __init__(self):
+            super().__init__()
+            self.epoch = 0
+            self.epoch_start = time.perf_counter()
+            self.last_emit = 0.0
+            self.stopped_early = False
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+            self.epoch_start = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            context.check_cancelled()
+            now = time.perf_counter()
+            if now - self.last_emit >= 0.2 or batch + 1 == steps:
+                self.last_emit = now
+                context.emit("batch", epoch=self.epoch + 1, epochs=epochs, batch=batch + 1,
+                             batches=steps, metrics=_floats(logs))
+            if context.stop_requested and not self.model.stop_training:
+                self.stopped_early = True
+                self.model.stop_training = True
+                context.log(f"stop requested: training ends after batch {batch + 1} of epoch "
+                            f"{self.epoch + 1}, keeping the model trained so far")
+
+        def on_epoch_end(self, epoch, logs=None):
+            metrics = _floats(logs)
+            context.emit("epoch", epoch=epoch + 1, epochs=epochs, metrics=metrics,
+                         seconds=round(time.perf_counter() - self.epoch_start, 3))
+            bad = [k for k, v in metrics.items() if "loss" in k and not math.isfinite(v)]
+            if bad:
+                raise NodeRunError(
+                    f"{bad[0]} became {metrics[bad[0]]} in epoch {epoch + 1}: training diverged; "
+                    "lower the learning rate, normalize the inputs or check the data for missing values")
+
+    return Progress()
+
+
+def _floats(logs) -> dict:
+    return {k: float(v) for k, v in (logs or {}).items() if isinstance(v, (int, float)) or hasattr(v, "__float__")}
+
+
+def _callbacks(keras, context, params, has_validation):
+    callbacks = []
+    if params["terminate_on_nan"]:
+        callbacks.append(keras.callbacks.TerminateOnNaN())
+    monitor = params["monitor"] or ("val_loss" if has_validation else "loss")
+    if params["early_stopping"]:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor=monitor, patience=params["early_stopping_patience"],
+            restore_best_weights=params["restore_best_weights"]))
+    if params["reduce_lr_on_plateau"]:
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(
+            monitor=monitor, factor=params["reduce_lr_factor"], patience=params["reduce_lr_patience"]))
+    if params["checkpoint_each_epoch"]:
+        folder = context.node_dir / "checkpoints"
+        folder.mkdir(parents=True, exist_ok=True)
+        callbacks.append(keras.callbacks.ModelCheckpoint(str(folder / "epoch_{epoch:03d}.keras")))
+    if params["tensorboard_dir"]:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=context.resolve_path(params["tensorboard_dir"])))
+    return callbacks
+
+
+def _device_scope(context, choice):
+    import contextlib
+
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if choice == "auto":
+        name = "GPU:0" if gpus else "CPU:0"
+        return contextlib.nullcontext(), name
+    if choice == "cpu":
+        return tf.device("/CPU:0"), "CPU:0"
+    index = int(choice.split(":")[1]) if ":" in choice else 0
+    if index >= len(gpus):
+        raise NodeRunError(f"device: expected an available GPU, got {choice} but TensorFlow sees "
+                           f"{len(gpus)} GPU(s)")
+    return tf.device(f"/GPU:{index}"), f"GPU:{index}"
+
+
+def _adapt_normalization(keras, model, xs, context):
+    """Normalization layers without mean/variance learn them from the training data."""
+    for layer in model.layers:
+        if layer.__class__.__name__ != "Normalization" or layer.get_config().get("mean") is not None:
+            continue
+        probe = keras.Model(model.inputs, layer.input)
+        data = probe.predict(xs[0] if len(xs) == 1 else xs, verbose=0, batch_size=1024)
+        layer.adapt(data)
+        context.log(f"adapted {layer.name} to the training data")
+
+
+def run_learner(context, inputs, params):
+    from nodeflow.keras import load_keras
+
+    keras = load_keras()
+    import tensorflow as tf
+
+    choice = params["device"] if context.device == "auto" else context.device
+    if params["seed"] is not None:
+        keras.utils.set_random_seed(params["seed"])
+        tf.config.experimental.enable_op_determinism()
+    previous_policy = keras.config.dtype_policy()
+    if params["mixed_precision"]:
+        keras.config.set_dtype_policy("mixed_float16")
+    try:
+        scope, device_name = _device_scope(context, choice)
+        context.emit("device", device=device_name)
+        with scope:
+            model = inputs["network"].build(name=context.node_id)
+            xs, ys, losses = _sample_arrays(inputs["training"], params, model, "training")
+            _check_targets(ys, losses, model, params)
+            validation = None
+            if inputs.get("validation") is not None:
+                vx, vy, _ = _sample_arrays(inputs["validation"], params, model, "validation")
+                validation = _dataset(vx, vy, params["batch_size"], False, None)
+            _adapt_normalization(keras, model, xs, context)
+            optimizer_param = SPEC.param("optimizer")
+            option, args = optimizer_param.resolved(params["optimizer"])
+            optimizer = getattr(keras.optimizers, option.target)(**args)
+            try:
+                model.compile(optimizer=optimizer, loss=losses if len(losses) > 1 else losses[0],
+                              metrics=list(params["metrics"]) or None, jit_compile=params["xla"])
+            except ValueError as exc:
+                raise NodeRunError(f"metrics: {exc}") from None
+            class_weight = _class_weights(ys[0], params) if len(ys) == 1 else None
+            train = _dataset(xs, ys, params["batch_size"], params["shuffle"], params["seed"])
+            steps = math.ceil(len(ys[0]) / params["batch_size"])
+            progress = _progress_callback(keras, context, params["epochs"], steps)
+            callbacks = [progress, *_callbacks(keras, context, params, validation is not None)]
+            if validation is None and params["validation_split"] > 0:
+                context.warn("validation_split is ignored when training from a tf.data pipeline; "
+                             "connect a validation table (e.g. from Partitioning) instead")
+            try:
+                history = model.fit(train, validation_data=validation, epochs=params["epochs"],
+                                    callbacks=callbacks, class_weight=class_weight, verbose=0,
+                                    shuffle=False)  # tf.data shuffles, with the seed
+            except (tf.errors.InvalidArgumentError, ValueError) as exc:
+                raise NodeRunError(f"training failed: {str(exc).strip().splitlines()[0][:300]}") from None
+    finally:
+        keras.config.set_dtype_policy(previous_policy)
+    losses_seen = history.history.get("loss", [])
+    if losses_seen and not math.isfinite(losses_seen[-1]):
+        raise NodeRunError("loss became NaN: training diverged; lower the learning rate, normalize the "
+                           "inputs or check the data for missing values")
+    from nodeflow.runtime.table import Table
+    import numpy as np
+
+    epochs_run = len(losses_seen)
+    columns = {"epoch": np.arange(1, epochs_run + 1, dtype=np.int64)}
+    columns.update({k: np.asarray(v, dtype=np.float64) for k, v in history.history.items()})
+    if progress.stopped_early:
+        context.log(f"training stopped by request after {epochs_run} epoch(s)")
+    return {"model": model, "history": Table(columns)}
+
+
+SPEC = NodeSpec(
+    type_id="learn.NetworkLearner",
+    display_name="Keras Network Learner",
+    category="Learning",
+    family="learn",
+    description=(
+        "Trains the network connected to it on a table and outputs the trained model and its "
+        "learning history. Choose the feature columns that feed the network's input (numeric "
+        "columns are stacked into one vector per row; an image or sequence column is used as it "
+        "is), the target columns and a loss that fits them: sparse_categorical_crossentropy for "
+        "class numbers 0..k-1 with a softmax output of k units, binary_crossentropy for yes/no "
+        "with one sigmoid unit, mean_squared_error for numbers. Connect a validation table to "
+        "watch for overfitting. Set a seed to make a CPU run repeatable."
+    ),
+    inputs=(NETWORK, TRAIN, VALIDATION),
+    outputs=(Port("model", "model", "The trained model."),
+             Port("history", "table", "One row per epoch: the loss and metrics.")),
+    params=(
+        ColumnsParam(name="feature_columns", default=[],
+                     help="Columns fed to the network's input, in order (single-input networks)."),
+        JsonParam(name="input_columns", default=None, optional=True,
+                  help='For several inputs: {"input node id": ["column", ...], ...}.'),
+        ColumnsParam(name="target_columns", default=[],
+                     help="Columns the network should predict (single-output networks)."),
+        JsonParam(name="output_targets", default=None, optional=True,
+                  help='For several outputs: {"output layer": {"columns": [...], "loss": "..."}}.'),
+        ChoiceParam(name="loss", options=LOSSES,
+                    help="What training minimizes; must fit the targets and the output layer."),
+        NestedChoiceParam(name="optimizer", default="adam", options=OPTIMIZERS,
+                          help="How the weights are updated from the gradients, with its settings."),
+        TextListParam(name="metrics", default=[],
+                      help='Extra measures reported each epoch, e.g. ["accuracy"] or ["mae"].'),
+        IntParam(name="epochs", default=10, min=1, help="Passes over the training data."),
+        IntParam(name="batch_size", default=32, min=1, help="Rows per training step."),
+        BoolParam(name="shuffle", default=True, help="Shuffle the rows before every epoch."),
+        IntParam(name="seed", default=None, optional=True, min=0,
+                 help="Random seed for weights, shuffling and dropout; makes CPU runs repeatable."),
+        FloatParam(name="validation_split", default=0.0, min=0.0, max=1.0, max_open=True,
+                   help="Kept for Keras users; connect a validation table instead (see warning)."),
+        ChoiceParam(name="class_weighting", default="none", options=("none", "balanced"),
+                    help="balanced weighs rare classes up so every class counts the same."),
+        JsonParam(name="class_weights", default=None, optional=True,
+                  help='Explicit weights per class number, e.g. {"0": 1.0, "1": 5.0}.'),
+        BoolParam(name="early_stopping", default=False,
+                  help="Stop when the monitored value stops improving."),
+        TextParam(name="monitor", default="", help="Value watched by early stopping and LR "
+                                                  "reduction; empty: val_loss with validation data, else loss."),
+        IntParam(name="early_stopping_patience", default=5, min=0,
+                 help="Epochs without improvement before stopping."),
+        BoolParam(name="restore_best_weights", default=True,
+                  help="After early stopping, go back to the best epoch's weights."),
+        BoolParam(name="reduce_lr_on_plateau", default=False,
+                  help="Lower the learning rate when the monitored value stalls."),
+        FloatParam(name="reduce_lr_factor", default=0.1, min=0.0, max=1.0, min_open=True, max_open=True,
+                   help="Factor the learning rate is multiplied by."),
+        IntParam(name="reduce_lr_patience", default=3, min=0, help="Epochs to wait before lowering."),
+        BoolParam(name="terminate_on_nan", default=True,
+                  help="Stop and fail clearly when the loss becomes NaN."),
+        BoolParam(name="checkpoint_each_epoch", default=False,
+                  help="Save the model after every epoch into the run directory."),
+        FileParam(name="tensorboard_dir", default=None, optional=True, mode="folder",
+                  help="Write TensorBoard logs to this folder; empty for none."),
+        TextParam(name="device", default="auto", pattern=r"auto|cpu|gpu(:\d+)?",
+                  pattern_help="auto, cpu, gpu or gpu:N",
+                  help="Where to train: auto uses a GPU when TensorFlow sees one."),
+        BoolParam(name="mixed_precision", default=False,
+                  help="Compute in float16 where safe: faster on recent GPUs."),
+        BoolParam(name="xla", default=False, help="Compile the training step with XLA."),
+    ),
+    keywords=("fit", "train", "learn", "optimizer", "loss", "epochs"),
+    run=run_learner,
+)
+
+NODES = (SPEC,)
