@@ -53,6 +53,7 @@ class NodeResult:
 class RunResult:
     nodes: dict[str, NodeResult]
     run_dir: Path
+    loader: Callable[[str, str], Any] | None = None  # loads an output kept from an earlier run
 
     @property
     def status(self) -> str:
@@ -64,7 +65,11 @@ class RunResult:
         return "executed"
 
     def output(self, node_id: str, port: str) -> Any:
-        return self.nodes[node_id].outputs[port]
+        """A node's output value (read from the run directory if the node was not re-run)."""
+        outputs = self.nodes[node_id].outputs
+        if port not in outputs and self.loader is not None:
+            return self.loader(node_id, port)
+        return outputs[port]
 
 
 def default_run_dir(workflow_path: str | os.PathLike | None) -> Path:
@@ -158,7 +163,7 @@ class Engine:
                 self._execute(node_id, result, results, state)
                 self._save_state(state)
             self.emit({"event": "run_finished", "status": RunResult(results, self.run_dir).status})
-        return RunResult(results, self.run_dir)
+        return RunResult(results, self.run_dir, lambda node, port: self._output(node, port, results))
 
     def _inputs(self, node_id: str, results: dict[str, NodeResult]) -> dict[str, Any]:
         spec = self.workflow.spec(node_id)
