@@ -1,0 +1,79 @@
+"""`nodeflow run`: exit codes, --set, the event stream, Ctrl-C."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from nodeflow.core import save
+from tests.runtime.conftest import iris_numeric, mlp_workflow  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.keras
+
+
+def nodeflow(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "nodeflow", *args], capture_output=True, text=True,
+                          timeout=300, cwd=cwd)
+
+
+@pytest.fixture
+def workflow_file(iris_numeric, tmp_path):  # noqa: F811
+    path = tmp_path / "mlp.nflow"
+    save(mlp_workflow(iris_numeric, epochs=3), path)
+    return path
+
+
+def test_a_run_trains_and_reports_each_epoch(workflow_file, tmp_path):
+    result = nodeflow("run", str(workflow_file), "--out", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "reader (CSV Reader): running" in lines
+    assert any(line.startswith("learner: epoch 3/3  loss ") for line in lines)
+    assert lines[-1].startswith("learner (Keras Network Learner): executed")
+    assert (tmp_path / "run" / "nodes" / "learner" / "model.keras").exists()
+
+
+def test_set_overrides_and_events_as_json_lines(workflow_file, tmp_path):
+    result = nodeflow("run", str(workflow_file), "--out", str(tmp_path / "run"), "--events", "-",
+                      "--set", "learner.epochs=2", "--set", "learner.metrics=[]")
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert events[0]["event"] == "run_started"
+    assert [e["epoch"] for e in events if e["event"] == "epoch"] == [1, 2]
+    assert "accuracy" not in next(e for e in events if e["event"] == "epoch")["metrics"]
+    assert events[-1] == {**events[-1], "event": "run_finished", "status": "executed"}
+    assert "learner: epoch 2/2" in result.stderr  # the human lines moved to stderr
+
+
+def test_exit_codes(workflow_file, tmp_path):
+    out = ["--out", str(tmp_path / "run")]
+    bad_value = nodeflow("run", str(workflow_file), *out, "--set", "learner.epochs=-1")
+    assert bad_value.returncode == 3
+    assert "node learner: epochs: expected an integer >= 1, got -1" in bad_value.stderr
+    unknown = nodeflow("run", str(workflow_file), *out, "--set", "lerner.epochs=2")
+    assert unknown.returncode == 2 and "the workflow has no node lerner" in unknown.stderr
+    assert nodeflow("run", str(workflow_file), *out, "--set", "epochs").returncode == 2
+    assert nodeflow("run", str(tmp_path / "missing.nflow")).returncode == 3
+    failing = nodeflow("run", str(workflow_file), *out, "--set", 'reader.path="nowhere.csv"')
+    assert failing.returncode == 4
+    assert "node reader: path: expected an existing CSV file, got " in failing.stderr
+    assert "learner (Keras Network Learner): skipped" in failing.stdout
+
+
+def test_ctrl_c_cancels_with_exit_code_130(workflow_file, tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nodeflow", "run", str(workflow_file), "--out", str(tmp_path / "run"),
+         "--set", "learner.epochs=1000", "--set", "learner.batch_size=2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in process.stdout:
+        if "epoch 1/1000" in line:
+            break
+    sent = time.perf_counter()
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=30)
+    assert process.returncode == 130
+    assert time.perf_counter() - sent < 3
+    assert "cancelling" in process.stderr.read()
