@@ -1,24 +1,24 @@
 """Table columns -> the arrays a Keras model takes, with errors that name the column.
 
 Shared by the learner and the executor so both read tables the same way:
-numeric scalar columns are stacked into one (rows, k) float32 matrix; a single
-n-d column (images, sequences) is used as it is.
+
+- ``feature_columns`` are consumed in order by the model's inputs, in the order of
+  ``model.inputs``; an input of shape ``(None, k)`` takes numeric columns (scalars or
+  ``(rows, m)`` vectors) until it has ``k`` values per row, stacked into one float32
+  matrix; any other input (images, sequences, text) takes exactly one column, fed as
+  it is; the result must fit the input's shape or the error says what was expected;
+- targets (``feature_matrix``) are numeric columns stacked the same way.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from nodeflow.core.errors import NodeRunError
-
-
-def _shape_text(shape) -> str:
-    dims = ", ".join("None" if d is None else str(d) for d in shape)
-    return f"({dims},)" if len(shape) == 1 else f"({dims})"
 
 
 def feature_matrix(table, columns, param: str):
     """The named columns as one float32 array with rows first."""
-    import numpy as np
-
     if not columns:
         raise NodeRunError(f"{param}: expected at least one column, got none")
     arrays = []
@@ -47,37 +47,136 @@ def feature_matrix(table, columns, param: str):
     return np.concatenate(parts, axis=1).astype(np.float32, copy=False)
 
 
-def fit_to_input(x, input_tensor, param: str):
-    """Check ``x`` against a model input's shape (batch axis aside); (rows,) -> (rows, 1)."""
-    expected = tuple(input_tensor.shape[1:])
-    if x.ndim == 1:
-        x = x.reshape(-1, 1)
-    got = x.shape[1:]
-    fits = len(got) == len(expected) and all(e is None or e == g for e, g in zip(expected, got))
-    if not fits and len(expected) == len(got) + 1 and expected[-1] == 1:
-        x = x[..., None]  # a grey image column (rows, h, w) for an input (h, w, 1)
-        got = x.shape[1:]
-        fits = all(e is None or e == g for e, g in zip(expected, got))
-    if not fits:
-        name = input_tensor.name
-        raise NodeRunError(f"{param}: the network's input {name} expects shape "
-                           f"{_shape_text((None, *expected))}, the columns give "
-                           f"{_shape_text((None, *got))}")
-    return x
+def shape_text(shape) -> str:
+    """``(None, 4)``, the way Keras prints shapes."""
+    dims = tuple(None if d is None else int(d) for d in shape)
+    return str(dims)
 
 
-def input_arrays(table, model, feature_columns, input_columns, param_single="feature_columns"):
-    """One array per model input, from feature_columns (one input) or input_columns (several)."""
-    if input_columns:
-        names = [t.name for t in model.inputs]
-        missing = [n for n in names if n not in input_columns]
-        if missing:
-            raise NodeRunError(f"input_columns: expected columns for every network input "
-                               f"({', '.join(names)}), got none for {', '.join(missing)}")
-        return [fit_to_input(feature_matrix(table, input_columns[name], "input_columns"), t, "input_columns")
-                for name, t in zip(names, model.inputs)]
-    if len(model.inputs) != 1:
-        raise NodeRunError(f"{param_single}: the network has {len(model.inputs)} inputs; map each to its "
-                           "columns with input_columns")
-    return [fit_to_input(feature_matrix(table, feature_columns, param_single), model.inputs[0],
-                         param_single)]
+def _input_specs(model) -> list[tuple[str, tuple, str]] | None:
+    """``(name, shape without the batch axis, dtype)`` per model input, or ``None``
+    when the model does not know its inputs yet (a Sequential model never called)."""
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        return None
+    if not inputs:
+        return None
+    specs = []
+    for i, tensor in enumerate(inputs):
+        shape = tuple(getattr(tensor, "shape", None) or ())
+        name = getattr(tensor, "name", None) or f"input_{i}"
+        specs.append((name, tuple(shape[1:]), str(getattr(tensor, "dtype", "float32"))))
+    return specs
+
+
+def _is_text(arr: np.ndarray) -> bool:
+    return arr.dtype.kind in "USO"
+
+
+def _column(table, name: str) -> np.ndarray:
+    try:
+        return table[name]
+    except KeyError:
+        known = ", ".join(table.column_names) or "none"
+        raise NodeRunError(f"feature_columns: no column {name!r}; the table has: {known}") from None
+
+
+def _stack(table, names: list[str]) -> np.ndarray:
+    """Scalar and vector columns side by side as one float32 ``(rows, k)`` matrix."""
+    parts = []
+    for name in names:
+        arr = _column(table, name)
+        if _is_text(arr):
+            raise NodeRunError(f"feature_columns: column {name!r} holds text; expected numbers")
+        if arr.ndim > 2:
+            raise NodeRunError(
+                f"feature_columns: column {name!r} holds arrays of shape {shape_text(arr.shape[1:])}; "
+                f"such a column can only feed a model input alone, not stacked with other columns"
+            )
+        parts.append(arr.reshape(arr.shape[0], -1).astype(np.float32))
+    return np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
+
+
+def _block(table, names: list[str], target: tuple | None, dtype: str) -> np.ndarray:
+    """The array one model input gets from ``names``."""
+    if len(names) == 1:
+        arr = _column(table, names[0])
+        if _is_text(arr) and "string" not in dtype:
+            raise NodeRunError(
+                f"feature_columns: column {names[0]!r} holds text; the model expects numbers ({dtype})"
+            )
+        if _is_text(arr):
+            return arr.astype(object)  # TensorFlow takes Python strings, not NumPy's fixed-width text
+        if arr.ndim != 1 or (target is not None and len(target) == 0):
+            return arr  # images, sequences, vectors: fed as they are
+    return _stack(table, names)
+
+
+def _fits(given: tuple, target: tuple) -> bool:
+    return len(given) == len(target) and all(t is None or t == g for g, t in zip(given, target))
+
+
+def _take(table, queue: list[str], target: tuple) -> list[str]:
+    """The leading columns of ``queue`` that one input of shape ``target`` consumes."""
+    if len(target) != 1 or target[0] is None:
+        return queue[:1]
+    taken, width = [], 0
+    for name in queue:
+        arr = _column(table, name)
+        if arr.ndim > 2 or _is_text(arr) or width >= target[0]:
+            break
+        taken.append(name)
+        width += int(np.prod(arr.shape[1:], dtype=int))
+    return taken or queue[:1]
+
+
+def model_inputs(model, table, columns: list[str]):
+    """What ``model.predict`` gets for ``table``: an array for a single-input model,
+    the model's own input structure (list or dict) for several inputs."""
+    specs = _input_specs(model)
+    if specs is None or len(specs) == 1:
+        target = None if specs is None else specs[0][1]
+        dtype = "float32" if specs is None else specs[0][2]
+        arr = _block(table, columns, target, dtype)
+        given = (None,) + arr.shape[1:]
+        if target is not None and not _fits(arr.shape[1:], target):
+            raise NodeRunError(
+                f"feature_columns: the model expects inputs of shape {shape_text((None,) + target)}, "
+                f"the columns give {shape_text(given)}"
+            )
+        return arr
+
+    arrays, queue = [], list(columns)
+    described = ", ".join(f"{n} {shape_text((None,) + s)}" for n, s, _ in specs)
+    for name, target, dtype in specs:
+        if not queue:
+            raise NodeRunError(
+                f"feature_columns: the model has {len(specs)} inputs ({described}), fed in that order; "
+                f"the columns ran out before input {name!r}"
+            )
+        taken = _take(table, queue, target)
+        queue = queue[len(taken):]
+        arr = _block(table, taken, target, dtype)
+        if not _fits(arr.shape[1:], target):
+            cols = ", ".join(repr(c) for c in taken)
+            raise NodeRunError(
+                f"feature_columns: the model's input {name!r} expects shape {shape_text((None,) + target)}, "
+                f"{'columns' if len(taken) > 1 else 'column'} {cols} "
+                f"{'give' if len(taken) > 1 else 'gives'} {shape_text((None,) + arr.shape[1:])} "
+                f"(the {len(specs)} inputs, {described}, take the columns in that order)"
+            )
+        arrays.append(arr)
+    if queue:
+        raise NodeRunError(
+            f"feature_columns: the model has {len(specs)} inputs ({described}), fed in that order; "
+            f"column{'s' if len(queue) > 1 else ''} {', '.join(repr(c) for c in queue)} left over"
+        )
+    struct = getattr(model, "_inputs_struct", None)
+    if struct is not None:
+        from nodeflow.keras import load_keras
+
+        return load_keras().tree.pack_sequence_as(struct, arrays)
+    return arrays
+
+

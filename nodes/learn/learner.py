@@ -29,7 +29,7 @@ from nodeflow.core.params import (
 from nodeflow.core.ports import Port
 from nodeflow.core.spec import NodeSpec
 
-from .arrays import feature_matrix, input_arrays
+from .arrays import feature_matrix, model_inputs
 
 LOSSES = (
     "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
@@ -144,17 +144,24 @@ def _check_targets(ys, losses, model, params):
 
 
 def _sample_arrays(table, params, model, label):
+    """Model inputs (an array, or a tuple for several inputs), target arrays and losses."""
+    import numpy as np
+
     if table.num_rows == 0:
         raise NodeRunError(f"{label}: expected at least one row, got an empty table")
-    xs = input_arrays(table, model, params["feature_columns"], params["input_columns"])
+    x = model_inputs(model, table, params["feature_columns"])
+    x = tuple(x) if isinstance(x, list) else x
+    for array in x if isinstance(x, tuple) else [x]:
+        if array.dtype.kind == "f" and np.isnan(array).any():
+            raise NodeRunError(f"feature_columns: {int(np.isnan(array).sum())} missing value(s) (NaN) in "
+                               f"the {label} table; fill or drop them first, e.g. with the Missing Value node")
     ys, losses = _targets(table, params, model)
-    return xs, ys, losses
+    return x, ys, losses
 
 
-def _dataset(xs, ys, batch_size, shuffle, seed, weights=None):
+def _dataset(x, ys, batch_size, shuffle, seed, weights=None):
     import tensorflow as tf
 
-    x = xs[0] if len(xs) == 1 else tuple(xs)
     y = ys[0] if len(ys) == 1 else tuple(ys)
     parts = (x, y) if weights is None else (x, y, weights)
     data = tf.data.Dataset.from_tensor_slices(parts)
@@ -267,13 +274,13 @@ def _device_scope(context, choice):
     return tf.device(f"/GPU:{index}"), f"GPU:{index}"
 
 
-def _adapt_normalization(keras, model, xs, context):
+def _adapt_normalization(keras, model, x, context):
     """Normalization layers without mean/variance learn them from the training data."""
     for layer in model.layers:
         if layer.__class__.__name__ != "Normalization" or layer.get_config().get("mean") is not None:
             continue
         probe = keras.Model(model.inputs, layer.input)
-        data = probe.predict(xs[0] if len(xs) == 1 else xs, verbose=0, batch_size=1024)
+        data = probe.predict(x, verbose=0, batch_size=1024)
         layer.adapt(data)
         context.log(f"adapted {layer.name} to the training data")
 
@@ -296,13 +303,13 @@ def run_learner(context, inputs, params):
         context.emit("device", device=device_name)
         with scope:
             model = inputs["network"].build(name=context.node_id)
-            xs, ys, losses = _sample_arrays(inputs["training"], params, model, "training")
+            x, ys, losses = _sample_arrays(inputs["training"], params, model, "training")
             _check_targets(ys, losses, model, params)
             validation = None
             if inputs.get("validation") is not None:
                 vx, vy, _ = _sample_arrays(inputs["validation"], params, model, "validation")
                 validation = _dataset(vx, vy, params["batch_size"], False, None)
-            _adapt_normalization(keras, model, xs, context)
+            _adapt_normalization(keras, model, x, context)
             optimizer_param = SPEC.param("optimizer")
             option, args = optimizer_param.resolved(params["optimizer"])
             optimizer = getattr(keras.optimizers, option.target)(**args)
@@ -312,7 +319,7 @@ def run_learner(context, inputs, params):
             except ValueError as exc:
                 raise NodeRunError(f"metrics: {exc}") from None
             class_weight = _class_weights(ys[0], params) if len(ys) == 1 else None
-            train = _dataset(xs, ys, params["batch_size"], params["shuffle"], params["seed"])
+            train = _dataset(x, ys, params["batch_size"], params["shuffle"], params["seed"])
             steps = math.ceil(len(ys[0]) / params["batch_size"])
             progress = _progress_callback(keras, context, params["epochs"], steps)
             callbacks = [progress, *_callbacks(keras, context, params, validation is not None)]
@@ -360,10 +367,10 @@ SPEC = NodeSpec(
     outputs=(Port("model", "model", "The trained model."),
              Port("history", "table", "One row per epoch: the loss and metrics.")),
     params=(
-        ColumnsParam(name="feature_columns", default=[],
-                     help="Columns fed to the network's input, in order (single-input networks)."),
-        JsonParam(name="input_columns", default=None, optional=True,
-                  help='For several inputs: {"input node id": ["column", ...], ...}.'),
+        ColumnsParam(name="feature_columns", min_count=1,
+                     help="Columns fed to the network's inputs, in order: numeric columns are "
+                          "stacked into one vector per row; an image or sequence column is used "
+                          "as it is; several inputs take the columns in input order."),
         ColumnsParam(name="target_columns", default=[],
                      help="Columns the network should predict (single-output networks)."),
         JsonParam(name="output_targets", default=None, optional=True,

@@ -66,7 +66,7 @@ def test_a_failure_names_the_node_and_skips_what_depends_on_it(iris_numeric, tmp
     result, events = run(wf, tmp_path / "run")
     assert result.status == "failed"
     assert result.nodes["learner"].error == (
-        "node learner: feature_columns: expected an existing column, got 'petal_lenght'; the table has: "
+        "node learner: feature_columns: no column 'petal_lenght'; the table has: "
         "sepal_length, sepal_width, petal_length, petal_width, species")
     assert [e["message"] for e in events if e["event"] == "error"] == [result.nodes["learner"].error]
 
