@@ -3,8 +3,8 @@
 :class:`Normalizer` is the value of a ``normalizer`` port: the parameters a Normalizer
 node fitted on one table, to apply unchanged to other tables (validation, test, new
 data), as KNIME's "Normalizer (Apply)" does.  It is plain data and round-trips through
-JSON (:meth:`Normalizer.to_json` / :meth:`Normalizer.from_json`) so the runtime can keep
-it in the run directory between runs.
+JSON (:meth:`Normalizer.to_json` gives a JSON-ready dict, :meth:`Normalizer.from_json`
+takes it back) so the runtime can keep it in the run directory between runs.
 """
 
 from __future__ import annotations
@@ -78,6 +78,9 @@ class Normalizer:
             bad = [k for k in keys if not _finite(params[k])]
             if bad:
                 raise ValueError(f"column {column!r}: expected finite numbers for {', '.join(bad)}")
+            if self.method == "min_max" and not params["new_max"] > params["new_min"]:
+                raise ValueError(f"column {column!r}: expected new_max > new_min, got {params['new_max']} "
+                                 f"and {params['new_min']}")
 
     # -- fitting ------------------------------------------------------------------
     @classmethod
@@ -148,14 +151,29 @@ class Normalizer:
         out = dict(table)
         for name in self.columns:
             arr = table[name]
-            scale, offset = self.scale_offset(name)
-            values = arr.astype(np.float64)
-            values = (values - offset) / scale if inverse else values * scale + offset
-            out[name] = values.astype(_out_dtype(arr), copy=False)
+            out[name] = self._map_values(name, arr.astype(np.float64), inverse).astype(_out_dtype(arr), copy=False)
         return Table(out)
 
+    def _map_values(self, column: str, x: np.ndarray, inverse: bool) -> np.ndarray:
+        # written per method rather than as x * scale + offset, so that e.g. the fitted
+        # maximum maps to exactly new_max
+        p = self.parameters[column]
+        if self.method == "min_max":
+            span = p["max"] - p["min"]
+            span = span if span > 0 else p["new_max"] - p["new_min"]
+            target = p["new_max"] - p["new_min"]
+            if inverse:
+                return (x - p["new_min"]) / target * span + p["min"]
+            return (x - p["min"]) / span * target + p["new_min"]
+        if self.method == "z_score":
+            std = p["std"] if p["std"] > 0 else 1.0
+            return x * std + p["mean"] if inverse else (x - p["mean"]) / std
+        factor = 10.0 ** p["power"]
+        return x * factor if inverse else x / factor
+
     # -- storage ------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (``json.dumps`` it to write a file)."""
         return {
             "format": FORMAT,
             "version": VERSION,
@@ -164,9 +182,15 @@ class Normalizer:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Normalizer":
+    def from_json(cls, data: dict[str, Any] | str) -> "Normalizer":
+        """From :meth:`to_json`'s dict, or its JSON text; a ValueError says what is wrong."""
+        if isinstance(data, str):
+            try:
+                data = json.loads(data)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"expected normalizer JSON, got invalid JSON: {exc}") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ValueError(f"expected a {FORMAT} object, got {str(data)[:60]}")
+            raise ValueError(f"format: expected a {FORMAT} object, got {str(data)[:60]}")
         if data.get("version") != VERSION:
             raise ValueError(f"version: expected {VERSION}, got {data.get('version')!r}")
         columns = data.get("columns")
@@ -174,17 +198,6 @@ class Normalizer:
             raise ValueError(f"columns: expected an object of column parameters, got {columns!r}")
         return cls(str(data.get("method")), {str(k): dict(v) if isinstance(v, dict) else v
                                             for k, v in columns.items()})
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=False)
-
-    @classmethod
-    def from_json(cls, text: str) -> "Normalizer":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"expected normalizer JSON, got invalid JSON: {exc}") from None
-        return cls.from_dict(data)
 
 
 def _finite(value: object) -> bool:
@@ -198,8 +211,7 @@ def _check_columns(table: Table, columns: list[str], where: str, fitted: list[st
         known = ", ".join(table.column_names) or "none"
         extra = f" (the normalizer was fitted on {', '.join(fitted)})" if fitted is not None else ""
         raise NodeRunError(
-            f"{where}: expected existing columns{extra}, got {shown} which the table lacks; "
-            f"the table has: {known}"
+            f"{where}: expected existing columns{extra}, got {shown}; the table has: {known}"
         )
     for name in columns:
         arr = table[name]

@@ -1,13 +1,142 @@
-"""Table readers."""
+"""Table readers: CSV, Parquet and folders of images."""
 
 from __future__ import annotations
 
 from nodeflow.core.errors import NodeRunError
-from nodeflow.core.params import BoolParam, FileParam, IntParam, TextListParam, TextParam
+from nodeflow.core.params import (
+    BoolParam,
+    ChoiceParam,
+    ColumnsParam,
+    FileParam,
+    IntParam,
+    ShapeParam,
+    TextListParam,
+    TextParam,
+)
 from nodeflow.core.ports import Port
 from nodeflow.core.spec import NodeSpec
 
+from ._common import check_cancelled, log, names_text, resolve_path, warn
+
 TABLE_OUT = Port("table", "table", "The rows and columns read from the file.")
+
+COLUMN_TYPES = ("int", "float", "string", "bool")
+TRUE_TEXTS = ["true", "1", "yes", "y", "t"]
+FALSE_TEXTS = ["false", "0", "no", "n", "f"]
+
+
+# -- Arrow -> Table ---------------------------------------------------------------------
+def _arrow_column(name, column, context):
+    """One Arrow column as a NumPy array a Table can hold, or as an Arrow column of a type
+    :meth:`Table.from_arrow` converts itself; a NodeRunError for types a table cannot hold."""
+    import numpy as np
+    import pyarrow as pa
+
+    kind = column.type
+    if pa.types.is_dictionary(kind):  # e.g. a pandas "category" column
+        column = column.cast(kind.value_type)
+        kind = column.type
+    if pa.types.is_decimal(kind):  # e.g. money columns from a database
+        column = column.cast(pa.float64())
+        kind = column.type
+    if getattr(pa.types, "is_string_view", lambda t: False)(kind):
+        column = column.cast(pa.string())
+        kind = column.type
+    if pa.types.is_boolean(kind) and column.null_count:
+        warn(context, f"column {name!r}: {column.null_count} missing true/false values; "
+                      "the column is read as numbers 1.0 / 0.0 with NaN for missing")
+        return column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    if pa.types.is_fixed_size_list(kind):  # a tensor per row: becomes an n-d column
+        array = column.combine_chunks()
+        shape = [len(array)]
+        while pa.types.is_fixed_size_list(array.type):
+            if array.null_count:
+                raise NodeRunError(f"path: column {name!r} has missing arrays; expected one array per row")
+            shape.append(array.type.list_size)
+            array = array.flatten()
+        return array.to_numpy(zero_copy_only=False).reshape(shape)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_integer(kind) \
+            or pa.types.is_floating(kind) or pa.types.is_boolean(kind) or pa.types.is_temporal(kind):
+        return column  # Table.from_arrow converts these
+    if pa.types.is_null(kind):  # a column with no value at all
+        return np.full(len(column), np.nan)
+    raise NodeRunError(
+        f"path: column {name!r} has type {kind}, which a table cannot hold "
+        "(expected numbers, text, true/false, dates or fixed-size arrays); leave it out with "
+        "the columns parameter"
+    )
+
+
+def arrow_to_table(arrow_table, context=None):
+    """A ``pyarrow.Table`` as a NodeFlow table (see :meth:`Table.from_arrow` for the rules)."""
+    import pyarrow as pa
+
+    from nodeflow.runtime.table import Table
+
+    special = {}
+    plain = {}
+    for name, column in zip(arrow_table.column_names, arrow_table.columns):
+        converted = _arrow_column(name, column, context)
+        if isinstance(converted, (pa.Array, pa.ChunkedArray)):
+            plain[name] = converted
+        else:
+            special[name] = converted
+    base = Table.from_arrow(pa.table(plain)) if plain else {}
+    return Table({name: special[name] if name in special else base[name]
+                  for name in arrow_table.column_names})
+
+
+# -- CSV Reader -------------------------------------------------------------------------
+def parse_column_types(entries):
+    """``["age=int", "zip=string"]`` -> ``{"age": "int", "zip": "string"}``."""
+    types = {}
+    for entry in entries:
+        name, sep, kind = entry.rpartition("=")
+        name, kind = name.strip(), kind.strip().lower()
+        if not sep or not name or kind not in COLUMN_TYPES:
+            raise NodeRunError(
+                f"column_types: expected entries like 'age=int' with a type among "
+                f"{', '.join(COLUMN_TYPES)}, got {entry!r}"
+            )
+        if name in types:
+            raise NodeRunError(f"column_types: expected each column once, got {name!r} twice")
+        types[name] = kind
+    return types
+
+
+def _cast_text_column(name, column, kind, context):
+    """Convert a column read as text to ``kind``; errors name the column and the bad cell."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if kind == "string":
+        return column
+    text = pc.utf8_trim_whitespace(column)
+    if kind == "bool":
+        lower = pc.utf8_lower(text)
+        is_true = pc.is_in(lower, value_set=pa.array(TRUE_TEXTS))
+        is_false = pc.is_in(lower, value_set=pa.array(FALSE_TEXTS))
+        bad = pc.and_(pc.invert(pc.or_(is_true, is_false)), pc.is_valid(lower))
+        if pc.any(bad).as_py():
+            first = pc.filter(column, bad)[0].as_py()
+            raise NodeRunError(
+                f"column_types: expected true/false values in column {name!r} "
+                f"({', '.join(TRUE_TEXTS)} / {', '.join(FALSE_TEXTS)}), got {first!r}"
+            )
+        return pc.if_else(pc.is_valid(lower), is_true, pa.scalar(None, pa.bool_()))
+    target = pa.int64() if kind == "int" else pa.float64()
+    try:
+        converted = text.cast(target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        detail = str(exc).split("\n")[0]
+        raise NodeRunError(
+            f"column_types: expected {'integers' if kind == 'int' else 'numbers'} in column {name!r}, "
+            f"but a cell is not one: {detail}"
+        ) from None
+    if kind == "int" and converted.null_count:
+        warn(context, f"column {name!r}: {converted.null_count} missing values; an integer column cannot "
+                      "hold them, so it is read as numbers with NaN for missing")
+    return converted
 
 
 def read_csv(context, inputs, params):
@@ -15,16 +144,21 @@ def read_csv(context, inputs, params):
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    from nodeflow.runtime.table import Table
-
-    path = params["path"]
+    path = resolve_path(context, params["path"])
+    types = parse_column_types(params["column_types"])
     read = pacsv.ReadOptions(
         encoding=params["encoding"],
         skip_rows=params["skip_rows"],
         autogenerate_column_names=not params["has_header"],
     )
     parse = pacsv.ParseOptions(delimiter=params["delimiter"])
-    convert = pacsv.ConvertOptions(null_values=params["missing_values"], strings_can_be_null=True)
+    convert = pacsv.ConvertOptions(
+        null_values=params["missing_values"],
+        strings_can_be_null=True,
+        # read the typed columns as text first, then convert them one by one, so that a
+        # bad cell is reported with its column's name
+        column_types={name: pa.string() for name in types},
+    )
     try:
         arrow_table = pacsv.read_csv(path, read_options=read, parse_options=parse,
                                      convert_options=convert)
@@ -32,7 +166,17 @@ def read_csv(context, inputs, params):
         raise NodeRunError(f"path: expected an existing CSV file, got {path} which does not exist") from None
     except (pa.ArrowInvalid, UnicodeDecodeError, LookupError, OSError) as exc:
         raise NodeRunError(f"path: cannot read {path} as CSV: {exc}") from None
-    return {"table": Table.from_arrow(arrow_table)}
+    unknown = [name for name in types if name not in arrow_table.column_names]
+    if unknown:
+        raise NodeRunError(
+            f"column_types: expected columns of the file, got {', '.join(map(repr, unknown))}; "
+            f"the file has: {names_text(arrow_table.column_names)}"
+        )
+    for name, kind in types.items():
+        index = arrow_table.column_names.index(name)
+        column = _cast_text_column(name, arrow_table.column(index), kind, context)
+        arrow_table = arrow_table.set_column(index, name, column)
+    return {"table": arrow_to_table(arrow_table, context)}
 
 
 CSV_READER = NodeSpec(
@@ -43,7 +187,8 @@ CSV_READER = NodeSpec(
     description=(
         "Reads a delimited text file (comma, semicolon or tab separated) into a table. "
         "Columns of numbers become numeric columns, everything else text; cells equal to one "
-        "of the missing-value markers become missing (NaN in numeric columns)."
+        "of the missing-value markers become missing (NaN in numeric columns, empty text in "
+        "text columns). Column types can be forced, e.g. to keep postcodes as text."
     ),
     outputs=(TABLE_OUT,),
     params=(
@@ -62,9 +207,176 @@ CSV_READER = NodeSpec(
                  help="Number of lines to skip at the start of the file, before the header."),
         TextListParam(name="missing_values", default=["", "NA", "N/A", "NaN", "null", "?"],
                       help="Cell texts that mean a value is missing."),
+        TextListParam(name="column_types", default=[],
+                      help="Types to force instead of guessing, one entry per column written "
+                           "column=type with type int, float, string or bool (e.g. zip=string, "
+                           "age=int). bool accepts true/false, 1/0, yes/no in any case. An int "
+                           "column with missing cells is read as float with NaN."),
     ),
     keywords=("csv", "tsv", "text", "file", "read", "import"),
     run=read_csv,
 )
 
-NODES = (CSV_READER,)
+
+# -- Parquet Reader ---------------------------------------------------------------------
+def read_parquet(context, inputs, params):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = resolve_path(context, params["path"])
+    try:
+        schema = pq.read_schema(path)
+    except FileNotFoundError:
+        raise NodeRunError(f"path: expected an existing Parquet file, got {path} which does not exist") from None
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise NodeRunError(f"path: cannot read {path} as Parquet: {exc}") from None
+    columns = params["columns"] or None
+    if columns:
+        unknown = [c for c in columns if c not in schema.names]
+        if unknown:
+            raise NodeRunError(
+                f"columns: expected columns of the file, got {', '.join(map(repr, unknown))}; "
+                f"the file has: {names_text(schema.names)}"
+            )
+    try:
+        arrow_table = pq.read_table(path, columns=columns)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise NodeRunError(f"path: cannot read {path} as Parquet: {exc}") from None
+    return {"table": arrow_to_table(arrow_table, context)}
+
+
+PARQUET_READER = NodeSpec(
+    type_id="data.ParquetReader",
+    display_name="Parquet Reader",
+    category="Data/Read",
+    family="data",
+    description=(
+        "Reads an Apache Parquet file into a table. Numbers, text, true/false values and dates "
+        "keep their types; nulls become NaN in numeric columns and empty text in text columns. "
+        "Fixed-size list columns (one tensor per row) become n-d array columns, so image data "
+        "written by another tool arrives as a (rows, ...) array."
+    ),
+    outputs=(TABLE_OUT,),
+    params=(
+        FileParam(name="path", mode="open", filters=("Parquet files (*.parquet *.pq)",),
+                  help="The Parquet file to read. Paths below the workflow's folder are stored "
+                       "relative to it."),
+        ColumnsParam(name="columns", default=[],
+                     help="Columns to read, in this order; empty reads every column. Reading "
+                          "only the needed columns of a wide file is much faster."),
+    ),
+    keywords=("parquet", "arrow", "columnar", "file", "read", "import"),
+    run=read_parquet,
+)
+
+
+# -- Image Folder Reader ----------------------------------------------------------------
+def _matches(name: str, patterns) -> bool:
+    import fnmatch
+
+    lower = name.lower()
+    return any(fnmatch.fnmatchcase(lower, p) for p in patterns)
+
+
+def read_image_folder(context, inputs, params):
+    from pathlib import Path
+
+    import numpy as np
+
+    try:
+        from PIL import Image, UnidentifiedImageError
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise NodeRunError("The Image Folder Reader needs the Pillow package: pip install pillow") from None
+
+    root = Path(resolve_path(context, params["path"]))
+    if not root.is_dir():
+        raise NodeRunError(f"path: expected an existing folder, got {root} which "
+                           f"{'is a file' if root.exists() else 'does not exist'}")
+    patterns = [p.strip().lower() for p in params["patterns"] if p.strip()]
+    if not patterns:
+        raise NodeRunError("patterns: expected at least one file pattern such as *.png, got none")
+    classes = sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
+    if not classes:
+        raise NodeRunError(f"path: expected a folder with one sub-folder per class, got {root} "
+                           "which has no sub-folders")
+    files, labels = [], []
+    for folder in classes:
+        found = sorted(
+            f for f in folder.rglob("*")
+            if f.is_file() and _matches(f.name, patterns)
+            and not any(part.startswith(".") for part in f.relative_to(folder).parts)
+        )
+        if not found:
+            warn(context, f"class folder {folder.name!r} has no files matching {' '.join(patterns)}")
+        files += found
+        labels += [folder.name] * len(found)
+    if not files:
+        raise NodeRunError(f"patterns: expected image files matching {' '.join(patterns)} in the class "
+                           f"folders of {root} ({names_text([c.name for c in classes])}), found none")
+
+    height, width = params["target_size"]
+    mode, channels = ("L", 1) if params["color_mode"] == "grayscale" else ("RGB", 3)
+    resample = {"nearest": Image.Resampling.NEAREST, "bilinear": Image.Resampling.BILINEAR,
+                "bicubic": Image.Resampling.BICUBIC, "lanczos": Image.Resampling.LANCZOS}[
+        params["interpolation"]]
+    images = np.empty((len(files), height, width, channels), dtype=np.float32)
+    for i, file in enumerate(files):
+        if i % 64 == 0:
+            check_cancelled(context)
+        try:
+            with Image.open(file) as img:
+                img = img.convert(mode)
+                if img.size != (width, height):
+                    img = img.resize((width, height), resample)
+                images[i] = np.asarray(img, dtype=np.float32).reshape(height, width, channels)
+        except (UnidentifiedImageError, OSError, ValueError) as exc:
+            raise NodeRunError(f"path: cannot read {file} as an image: {exc}") from None
+
+    from nodeflow.runtime.table import Table
+
+    counts = dict(zip(*np.unique(np.array(labels), return_counts=True)))
+    log(context, f"read {len(files)} images of {len(counts)} classes ("
+                 + ", ".join(f"{k}: {v}" for k, v in counts.items()) + ")")
+    return {"table": Table({
+        "image": images,
+        "label": np.array(labels, dtype=str),
+        "path": np.array([f.relative_to(root).as_posix() for f in files], dtype=str),
+    })}
+
+
+IMAGE_FOLDER_READER = NodeSpec(
+    type_id="data.ImageFolderReader",
+    display_name="Image Folder Reader",
+    category="Data/Read",
+    family="data",
+    description=(
+        "Reads a folder of images with one sub-folder per class (e.g. photos/cat/*.jpg, "
+        "photos/dog/*.jpg), as Keras's image_dataset_from_directory does. Every image is "
+        "resized to the target size and becomes one row: column 'image' holds all images as "
+        "one (rows, height, width, channels) float32 array with values 0 to 255, column "
+        "'label' the class (sub-folder) name and column 'path' the file below the folder. "
+        "Rows are ordered by class, then file name. Needs the Pillow package."
+    ),
+    outputs=(Port("table", "table", "One row per image: image (rows, h, w, c), label and path columns."),),
+    params=(
+        FileParam(name="path", mode="folder",
+                  help="The folder whose sub-folders are the classes; files in sub-folders of a "
+                       "class folder count too, hidden files and folders are skipped."),
+        ShapeParam(name="target_size", default=[64, 64], min_len=2, max_len=2,
+                   help="Height and width every image is resized to, in pixels."),
+        ChoiceParam(name="color_mode", default="rgb", options=("rgb", "grayscale"),
+                    help="rgb gives 3 channels, grayscale 1; transparency is dropped."),
+        ChoiceParam(name="interpolation", default="bilinear",
+                    options=("bilinear", "nearest", "bicubic", "lanczos"),
+                    help="How pixels are resampled when an image is resized (Keras's default "
+                         "is bilinear)."),
+        TextListParam(name="patterns", default=["*.png", "*.jpg", "*.jpeg", "*.bmp", "*.gif"],
+                      min_count=1,
+                      help="File name patterns of the images to read, compared ignoring case "
+                           "(*.jpg also matches PHOTO.JPG)."),
+    ),
+    keywords=("image", "picture", "photo", "folder", "directory", "png", "jpg", "classes", "read"),
+    run=read_image_folder,
+)
+
+NODES = (CSV_READER, PARQUET_READER, IMAGE_FOLDER_READER)

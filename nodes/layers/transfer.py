@@ -274,7 +274,7 @@ FREEZE = NodeSpec(
 
 # --------------------------------------------------------------------------- outputs
 def apply_set_outputs(layer, inputs, params, ctx):
-    outputs = list(inputs["inputs"])
+    outputs = list(inputs["inputs"]) if params["include_connected"] else []
     available = {} if ctx is None else ctx.upstream_layers()
     for layer_name in params["layers"]:
         if layer_name not in available:
@@ -288,7 +288,7 @@ def apply_set_outputs(layer, inputs, params, ctx):
 def export_set_outputs(node_id, spec, params, inputs, ctx):
     from nodeflow.keras.export import upstream_models
 
-    items = list(inputs["inputs"])
+    items = list(inputs["inputs"]) if params["include_connected"] else []
     upstream = ctx.workflow.upstream(node_id)
     models = upstream_models(ctx, node_id)
     for name in params["layers"]:
@@ -320,6 +320,9 @@ SET_OUTPUTS = NodeSpec(
     params=(
         TextListParam(name="layers", default=[],
                       help="Names of upstream layers whose outputs are added as model outputs."),
+        BoolParam(name="include_connected", default=True,
+                  help="Whether the connected networks' own outputs come first. Switch it off to "
+                       "keep only the named layers, e.g. to cut a read network at its features."),
     ),
     keywords=("outputs", "multi-output", "intermediate layer", "features"),
     apply=apply_set_outputs,

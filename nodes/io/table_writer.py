@@ -1,0 +1,89 @@
+"""Writing tables to files."""
+
+from __future__ import annotations
+
+from nodeflow.core.errors import NodeRunError
+from nodeflow.core.params import BoolParam, ChoiceParam, FileParam, TextParam
+from nodeflow.core.ports import Port
+from nodeflow.core.spec import NodeSpec
+from nodes.data._common import input_table, kind_text, log, resolve_path
+
+
+def write_csv(context, inputs, params):
+    import os
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    table = input_table(inputs)
+    wide = [name for name, arr in table.items() if arr.ndim > 1]
+    if wide:
+        detail = ", ".join(f"{name!r} holds {kind_text(table[name])}" for name in wide)
+        raise NodeRunError(
+            f"table: expected columns with one value per row, as a CSV cell holds one value, but {detail}; "
+            "remove such columns with a Column Filter first"
+        )
+    odd = [name for name, arr in table.items() if arr.dtype.kind not in "biufUM"]
+    if odd:
+        raise NodeRunError(f"table: expected columns of numbers, text, dates or true/false values, "
+                           f"but column {odd[0]!r} holds {kind_text(table[odd[0]])}")
+    path = Path(resolve_path(context, params["path"]))
+    if path.is_dir():
+        raise NodeRunError(f"path: expected a file path, got {path} which is a folder")
+    if path.exists() and params["if_exists"] == "fail":
+        raise NodeRunError(f"path: expected a file that does not exist yet (if_exists is fail), got {path} "
+                           "which exists; set if_exists to overwrite to replace it")
+    # NaN cells are written as empty cells, which the CSV Reader reads back as missing
+    arrow = pa.table({name: pa.array(np.asarray(arr), from_pandas=arr.dtype.kind == "f")
+                      for name, arr in table.items()})
+    options = pacsv.WriteOptions(include_header=params["include_header"], delimiter=params["delimiter"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # write beside the target and rename, so a failed write never leaves half a file behind
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            pacsv.write_csv(arrow, out, options)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    log(context, f"wrote {table.num_rows} rows and {len(table)} columns to {path}")
+    return {}
+
+
+TABLE_WRITER = NodeSpec(
+    type_id="io.CsvWriter",
+    display_name="Table Writer (CSV)",
+    category="IO/Write",
+    family="io",
+    description=(
+        "Writes a table to a CSV file, e.g. predictions or a cleaned data set, with a header "
+        "row of column names. Missing numbers (NaN) become empty cells, which the CSV Reader "
+        "reads back as missing. Columns holding an array per row (images, sequences) cannot "
+        "go into a CSV file and are refused. The file is replaced atomically, so it is never "
+        "left half-written."
+    ),
+    inputs=(Port("table", "table", "The table to write."),),
+    params=(
+        FileParam(name="path", mode="save", filters=("CSV files (*.csv)",),
+                  help="The file to write; missing folders on the way are created. Paths below "
+                       "the workflow's folder are stored relative to it."),
+        ChoiceParam(name="if_exists", default="fail", options=("fail", "overwrite"),
+                    help="What to do when the file already exists: fail (and keep it) or overwrite it."),
+        TextParam(name="delimiter", default=",", pattern=r"(?s)[^\"\r\n]",
+                  pattern_help="a single character such as , or ; or a tab",
+                  help="Character written between the fields of a row."),
+        BoolParam(name="include_header", default=True,
+                  help="Whether the first line holds the column names."),
+    ),
+    keywords=("csv", "write", "export", "save", "file", "table"),
+    run=write_csv,
+)
+
+NODES = (TABLE_WRITER,)
