@@ -48,7 +48,7 @@ def load_keras():
     """Import TensorFlow and Keras once, without TensorFlow's native start-up chatter."""
     global _keras
     if _keras is None:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # errors reach Python as exceptions
         with _filtered_stderr():
             import keras
             import tensorflow as tf

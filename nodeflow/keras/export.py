@@ -146,8 +146,12 @@ def export_python(workflow: Workflow, output: tuple[str, str] | None = None, tit
         "",
         "def build_model() -> keras.Model:",
     ]
-    body.append(f"model = keras.Model(inputs={ctx.sources_expr()}, outputs=[{outputs}], "
-                f"name={model_name!r})")
+    # one input / one output as a plain tensor, as the translator builds it
+    inputs_expr = ctx.sources[0] if len(ctx.sources) == 1 and not ctx.sources[0].startswith("*") \
+        else ctx.sources_expr()
+    outputs_expr = outputs if len(chosen) == 1 and "," not in outputs and not outputs.startswith("*") \
+        else f"[{outputs}]"
+    body.append(f"model = keras.Model(inputs={inputs_expr}, outputs={outputs_expr}, name={model_name!r})")
     body += ctx.after_model
     body.append("return model")
     lines += [INDENT + line if line else "" for line in body]

@@ -166,8 +166,11 @@ def translate(workflow: Workflow, output: tuple[str, str] | None = None, name: s
         needed |= workflow.upstream(n)
     input_nodes = [n for n in source_inputs if n in needed]
     model_inputs = [t for n in input_nodes for t in source_inputs[n]]
+    # one input / one output as a plain tensor, not a list of one: a SavedModel's serving
+    # function then takes and returns a tensor, as users of tf.saved_model.load expect
+    single = lambda tensors: tensors[0] if len(tensors) == 1 else tensors  # noqa: E731
     try:
-        model = keras.Model(inputs=model_inputs, outputs=model_outputs, name=name)
+        model = keras.Model(inputs=single(model_inputs), outputs=single(model_outputs), name=name)
     except Exception as exc:
         raise TranslationError(Problem(None, "model", _first_line(exc))) from exc
     return Translation(model, layers, tensors, input_nodes, chosen)

@@ -15,7 +15,9 @@ Any other exception is a bug.  Every text handed to the user (problem messages,
 saved text) must also be encodable as UTF-8, since the CLI prints it and
 ``save`` encodes it.
 
-Three parts: 1,000 deterministic seeded variants of ``workflows/iris_mlp.nflow``
+Three parts: 1,000 deterministic seeded variants of ``tests/data/small_mlp.nflow`` (a
+small valid workflow with a file path, nested choices and labels; kept here so that
+changes to the examples do not change what is fuzzed)
 (variant ``i`` is made by ``random.Random(SEED + i)`` alone, so a failure names a
 reproducible seed), Hypothesis tests that put arbitrary JSON values into
 parameters and other fields, and one ``nodeflow validate`` run over a sample of
@@ -44,10 +46,10 @@ from hypothesis import strategies as st
 from nodeflow.core import Problem, WorkflowFileError, dumps, load, loads, validate
 from tests.conftest import ROOT, WORKFLOWS
 
-BASE_FILE = WORKFLOWS / "iris_mlp.nflow"
+BASE_FILE = ROOT / "tests" / "data" / "small_mlp.nflow"
 BASE_BYTES = BASE_FILE.read_bytes()
 BASE_DOC = json.loads(BASE_BYTES)
-BASE_DIR = str(WORKFLOWS)
+BASE_DIR = str(WORKFLOWS)  # where the base file's "../resources/..." path makes sense
 
 SEED = 20_240_611  # variant i is made by random.Random(SEED + i)
 N_VARIANTS = 1000

@@ -7,7 +7,7 @@ from nodeflow.core import Workflow, load, save
 from nodeflow.keras.export import export_python
 from nodeflow.keras.importer import import_model
 from nodeflow.keras.translator import translate
-from tests.conftest import WORKFLOWS
+from tests.conftest import ROOT, WORKFLOWS
 from tests.keras.test_importer import functional
 from tests.keras.test_translator import two_branch
 
@@ -45,11 +45,11 @@ def test_exported_scripts_build_the_same_models_in_a_fresh_interpreter(keras, tm
 
 
 def test_script_reads_like_keras(keras):
-    code = export_python(load(WORKFLOWS / "iris_mlp.nflow"), title="iris_mlp")
+    code = export_python(load(ROOT / "tests" / "data" / "small_mlp.nflow"), title="iris_mlp")
     assert "import nodeflow" not in code
     assert ("dense_1 = keras.layers.Dense(units=16, activation='relu', "
             "kernel_initializer=keras.initializers.HeNormal(seed=42), name='dense_1')(input_1)") in code
-    assert "model = keras.Model(inputs=[input_1], outputs=[dense_2], name='iris_mlp')" in code
+    assert "model = keras.Model(inputs=input_1, outputs=dense_2, name='iris_mlp')" in code
 
 
 def test_transfer_learning_script_freezes_the_same_layers(keras, tmp_path):
