@@ -44,6 +44,7 @@ class ExportContext:
     imports: set[str] = field(default_factory=set)  # extra modules the script needs
     after_model: list[str] = field(default_factory=list)  # statements on the built `model`
     model_sources: dict[str, str] = field(default_factory=dict)  # node id -> model variable
+    prologue: list[str] = field(default_factory=list)  # first statements of build_model()
 
     def sources_expr(self) -> str:
         return "[" + ", ".join(self.sources) + "]"
@@ -101,6 +102,10 @@ def export_python(workflow: Workflow, output: tuple[str, str] | None = None, tit
     problems = validate(workflow) or infer_shapes(workflow).problems  # a script that would not run
     if problems:
         raise TranslationError(problems)
+    learner = None if output else _first_learner(workflow)
+    if learner is not None:  # export the network the learner trains, and how it trains it
+        edge = workflow.incoming(learner, "network")[0]
+        output = (edge.source, edge.source_port)
     nodes = network_nodes(workflow, output[0] if output else None)
     ctx = ExportContext(workflow)
     # (node, port) -> Python expression of what the port carries: one tensor, or a list of
@@ -154,16 +159,30 @@ def export_python(workflow: Workflow, output: tuple[str, str] | None = None, tit
     body.append(f"model = keras.Model(inputs={inputs_expr}, outputs={outputs_expr}, name={model_name!r})")
     body += ctx.after_model
     body.append("return model")
-    lines += [INDENT + line if line else "" for line in body]
-    lines += [
-        "",
-        "",
-        'if __name__ == "__main__":',
-        f"{INDENT}model = build_model()",
-        f"{INDENT}model.summary()",
-        "",
-    ]
+    main = [f"{INDENT}model = build_model()"]
+    training: list[str] = []
+    if learner is not None:
+        spec = workflow.spec(learner)
+        training, imports = spec.export_code(learner, spec, spec.resolve(workflow.nodes[learner].params),
+                                             None, ctx)
+        lines[lines.index("import keras"):lines.index("import keras") + 1] = sorted(
+            {"import keras", *[f"import {m}" for m in imports]})
+        main.append(f"{INDENT}compile_model(model)")
+    lines += [INDENT + line if line else "" for line in ctx.prologue + body]
+    if training:
+        lines += ["", ""] + training
+    lines += ["", "", 'if __name__ == "__main__":', *main, f"{INDENT}model.summary()", ""]
     return "\n".join(lines)
+
+
+def _first_learner(workflow: Workflow) -> str | None:
+    """The first learner (in workflow order) whose network input is connected."""
+    for node_id, node in workflow.nodes.items():
+        spec = workflow.spec(node_id)
+        if spec is not None and spec.family == "learn" and spec.input("network") is not None \
+                and workflow.incoming(node_id, "network") and spec.export_code is not None:
+            return node_id
+    return None
 
 
 def format_dict(value: dict, indent: str = INDENT) -> str:

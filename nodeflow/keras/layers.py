@@ -17,7 +17,7 @@ from nodeflow.core.spec import NodeSpec
 from . import load_keras
 
 # Keras module holding the classes named by each nested choice's Option.target
-_NESTED_MODULES = ("initializers", "regularizers", "constraints")
+_NESTED_MODULES = ("initializers", "regularizers", "constraints", "optimizers")
 
 
 def nested_class(param: NestedChoiceParam, target: str) -> tuple[str, Any]:

@@ -287,6 +287,7 @@ def _adapt_normalization(keras, model, x, context):
 
 def run_learner(context, inputs, params):
     from nodeflow.keras import load_keras
+    from nodeflow.keras.layers import keras_params
 
     keras = load_keras()
     import tensorflow as tf
@@ -310,9 +311,7 @@ def run_learner(context, inputs, params):
                 vx, vy, _ = _sample_arrays(inputs["validation"], params, model, "validation")
                 validation = _dataset(vx, vy, params["batch_size"], False, None)
             _adapt_normalization(keras, model, x, context)
-            optimizer_param = SPEC.param("optimizer")
-            option, args = optimizer_param.resolved(params["optimizer"])
-            optimizer = getattr(keras.optimizers, option.target)(**args)
+            optimizer = keras_params(SPEC, {"optimizer": params["optimizer"]})["optimizer"]
             try:
                 model.compile(optimizer=optimizer, loss=losses if len(losses) > 1 else losses[0],
                               metrics=list(params["metrics"]) or None, jit_compile=params["xla"])
@@ -347,6 +346,62 @@ def run_learner(context, inputs, params):
     if progress.stopped_early:
         context.log(f"training stopped by request after {epochs_run} epoch(s)")
     return {"model": model, "history": Table(columns)}
+
+
+def export_training(node_id, spec, params, inputs, ctx):
+    """``compile_model`` and ``train`` functions that do what this learner does."""
+    from nodeflow.keras.export import INDENT, value_code
+
+    optimizer = value_code(spec, "optimizer", params["optimizer"], ctx.workflow)
+    loss = params["loss"] if not params["output_targets"] else \
+        [t.get("loss", params["loss"]) for t in params["output_targets"].values()]
+    callbacks = []
+    if params["terminate_on_nan"]:
+        callbacks.append("keras.callbacks.TerminateOnNaN()")
+    monitor = params["monitor"] or "val_loss"
+    if params["early_stopping"]:
+        callbacks.append(f"keras.callbacks.EarlyStopping(monitor={monitor!r}, patience="
+                         f"{params['early_stopping_patience']}, restore_best_weights="
+                         f"{params['restore_best_weights']})")
+    if params["reduce_lr_on_plateau"]:
+        callbacks.append(f"keras.callbacks.ReduceLROnPlateau(monitor={monitor!r}, factor="
+                         f"{params['reduce_lr_factor']}, patience={params['reduce_lr_patience']})")
+    seed = params["seed"]
+    columns = ", ".join(params["feature_columns"])
+    targets = ", ".join(params["target_columns"]) or "see output_targets"
+    lines = [
+        "def compile_model(model: keras.Model) -> keras.Model:",
+        f'{INDENT}"""Compiles as the workflow\'s learner node {node_id} does."""',
+        f"{INDENT}model.compile(",
+        f"{INDENT}    optimizer={optimizer},",
+        f"{INDENT}    loss={loss!r},",
+        f"{INDENT}    metrics={list(params['metrics'])!r},",
+        f"{INDENT}    jit_compile={params['xla']!r},",
+        f"{INDENT})",
+        f"{INDENT}return model",
+        "",
+        "",
+        f"def train(model: keras.Model, x, y, validation_data=None, epochs: int = {params['epochs']}):",
+        f'{INDENT}"""Trains as {node_id} does. x: the columns {columns} (stacked per row, or the',
+        f"{INDENT}image/sequence column as is); y: {targets}; validation_data: (x, y) or None.",
+        f'{INDENT}"""',
+    ]
+    if seed is not None:  # seeded before the layers are made, as the learner does
+        ctx.prologue += [f"keras.utils.set_random_seed({seed})  # the learner's seed",
+                         "tf.config.experimental.enable_op_determinism()"]
+    shuffle = (f".shuffle(len(y), seed={seed!r}, reshuffle_each_iteration=True)"
+               if params["shuffle"] else "")
+    lines += [
+        f"{INDENT}data = tf.data.Dataset.from_tensor_slices((x, y)){shuffle}",
+        f"{INDENT}data = data.batch({params['batch_size']}).prefetch(tf.data.AUTOTUNE)",
+        f"{INDENT}if validation_data is not None:",
+        f"{INDENT}    validation_data = tf.data.Dataset.from_tensor_slices(validation_data)"
+        f".batch({params['batch_size']})",
+        f"{INDENT}callbacks = [{', '.join(callbacks)}]",
+        f"{INDENT}return model.fit(data, validation_data=validation_data, epochs=epochs, "
+        "callbacks=callbacks, shuffle=False, verbose=2)",
+    ]
+    return lines, {"tensorflow as tf"}
 
 
 SPEC = NodeSpec(
@@ -420,6 +475,7 @@ SPEC = NodeSpec(
     ),
     keywords=("fit", "train", "learn", "optimizer", "loss", "epochs"),
     run=run_learner,
+    export_code=export_training,
 )
 
 NODES = (SPEC,)

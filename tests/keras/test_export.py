@@ -85,3 +85,25 @@ def test_export_command(tmp_path, keras):
     assert refused.returncode == 3
     assert "node add_1: inputs have shapes (None, 32) and (None, 64)" in refused.stderr
     assert refused.stdout == ""
+
+
+def test_a_learner_is_exported_as_compile_and_train_with_the_same_history(keras, tmp_path):
+    """The script's train() reproduces the learner's loss history on the same data (seeded, CPU)."""
+    import numpy as np
+
+    from nodeflow.runtime.engine import Engine
+    from tests.runtime.conftest import FEATURES, mlp_workflow
+    from tests.runtime.test_bad_input import write_csv
+
+    rng = np.random.default_rng(0)
+    rows = [[*map(float, rng.normal(size=4)), int(rng.integers(0, 3))] for _ in range(64)]
+    path = write_csv(tmp_path / "data.csv", FEATURES + ["species"], rows)
+    wf = mlp_workflow(path, epochs=3, batch_size=8)
+    history = Engine(wf, tmp_path / "run").run().output("learner", "history")
+    namespace = {}
+    exec(compile(export_python(wf, title="mlp"), "mlp.py", "exec"), namespace)
+    model = namespace["compile_model"](namespace["build_model"]())
+    x = np.array([r[:4] for r in rows], dtype="float32")
+    y = np.array([[r[4]] for r in rows], dtype="float32")
+    fitted = namespace["train"](model, x, y)
+    np.testing.assert_allclose(fitted.history["loss"], history["loss"], rtol=1e-6)
