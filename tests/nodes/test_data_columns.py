@@ -3,9 +3,7 @@
 import numpy as np
 import pytest
 
-from nodeflow.core import Workflow
 from nodeflow.core.errors import NodeRunError
-from nodeflow.runtime.context import RunContext
 from nodes.data import columns
 from nodeflow.runtime.table import Table
 from nodes.data.samples import load_sample
@@ -14,13 +12,8 @@ REGISTRY = {spec.type_id: spec for spec in columns.NODES}
 
 
 @pytest.fixture
-def events():
-    return []
-
-
-@pytest.fixture
-def run(tmp_path, events):
-    context = RunContext(workflow=Workflow(), node_id="node_1", node_dir=tmp_path, emit_event=events.append)
+def run(ctx):
+    context = ctx
 
     def run(type_id, table, **params):
         spec = REGISTRY[type_id]

@@ -14,13 +14,8 @@ REGISTRY = {spec.type_id: spec for spec in readers.NODES}
 
 
 @pytest.fixture
-def events():
-    return []
-
-
-@pytest.fixture
-def run(tmp_path, events):
-    context = RunContext(workflow=Workflow(), node_id="node_1", node_dir=tmp_path, emit_event=events.append)
+def run(ctx):
+    context = ctx
 
     def run(type_id, inputs=None, **params):
         spec = REGISTRY[type_id]

@@ -5,9 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from nodeflow.core import Workflow
 from nodeflow.core.errors import NodeRunError
-from nodeflow.runtime.context import RunContext
 from nodes.data import transform
 from nodeflow.runtime.table import Table
 from nodeflow.runtime.values import Normalizer
@@ -17,13 +15,8 @@ REGISTRY = {spec.type_id: spec for spec in transform.NODES}
 
 
 @pytest.fixture
-def events():
-    return []
-
-
-@pytest.fixture
-def run(tmp_path, events):
-    context = RunContext(workflow=Workflow(), node_id="node_1", node_dir=tmp_path, emit_event=events.append)
+def run(ctx):
+    context = ctx
 
     def run(type_id, inputs, **params):
         spec = REGISTRY[type_id]

@@ -5,9 +5,8 @@ import os
 import numpy as np
 import pytest
 
-from nodeflow.core import Workflow, default_registry
+from nodeflow.core import default_registry
 from nodeflow.core.errors import NodeRunError
-from nodeflow.runtime.context import RunContext
 
 pytestmark = pytest.mark.keras
 
@@ -33,14 +32,6 @@ def make_model(keras, seed):
 @pytest.fixture(scope="module")
 def model(keras):
     return make_model(keras, 0)
-
-
-@pytest.fixture
-def ctx(tmp_path):
-    events = []
-    context = RunContext(workflow=Workflow(), node_id="node_1", node_dir=tmp_path, emit_event=events.append)
-    context.events = events
-    return context
 
 
 def write(spec, ctx, model, **params):

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from nodeflow.core import Workflow, default_registry
+from nodeflow.core import default_registry
 from nodeflow.core.errors import NodeRunError
-from nodeflow.runtime.context import Cancelled, RunContext
+from nodeflow.runtime.context import Cancelled
 from nodeflow.runtime.table import Table
 
 pytestmark = pytest.mark.keras
@@ -35,14 +35,6 @@ def dense(keras, units, activation, w, b=None, inputs=4, name=None):
 @pytest.fixture(scope="module")
 def classifier(keras):
     return dense(keras, 3, "softmax", W)
-
-
-@pytest.fixture
-def ctx(tmp_path):
-    events = []
-    context = RunContext(workflow=Workflow(), node_id="node_1", node_dir=tmp_path, emit_event=events.append)
-    context.events = events
-    return context
 
 
 def table(**extra):

@@ -5,9 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from nodeflow.core import Workflow, default_registry
+from nodeflow.core import default_registry
 from nodeflow.core.errors import NodeRunError
-from nodeflow.runtime.context import RunContext
 from nodeflow.runtime.table import Table
 
 SPEC = default_registry()["learn.Scorer"]
@@ -18,14 +17,6 @@ PRED = np.array(["cat", "dog", "cat", "dog", "cat", "bird", "bird", "dog", "bird
 MATRIX = np.array([[3, 0, 1],
                    [0, 3, 1],
                    [0, 1, 1]])
-
-
-@pytest.fixture
-def ctx(tmp_path):
-    events = []
-    context = RunContext(workflow=Workflow(), node_id="node_1", node_dir=tmp_path, emit_event=events.append)
-    context.events = events
-    return context
 
 
 def score(ctx, columns, **params):
