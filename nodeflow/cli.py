@@ -91,6 +91,13 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return EXIT_INVALID if report.problems else EXIT_OK
 
 
+# --------------------------------------------------------------------------- gui
+def cmd_gui(args: argparse.Namespace) -> int:
+    from nodeflow.gui.main_window import run_editor
+
+    return run_editor(args.workflow)
+
+
 # --------------------------------------------------------------------------- run
 def _apply_sets(workflow, assignments: list[str]) -> str | None:
     """Apply ``NODE.PARAM=VALUE`` overrides; returns an error text for a malformed one.
@@ -313,6 +320,7 @@ def cmd_nodes(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- parser
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
+    "gui": (cmd_gui, "open the editor (optionally on a workflow file)"),
     "validate": (cmd_validate, "check workflow files and report every problem"),
     "nodes": (cmd_nodes, "list the node catalogue, or show one node type in full"),
     "run": (cmd_run, "execute a workflow headless: train, predict, write models"),
@@ -354,6 +362,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="?", metavar="TYPE_OR_TEXT",
                    help="a node type id (e.g. keras.layers.Dense) or a search text")
     p.add_argument("--json", action="store_true", help="print the catalogue as JSON")
+
+    p = sub.add_parser("gui", help=COMMANDS["gui"][1],
+                       description="Open the NodeFlow editor: node repository, canvas and properties.")
+    p.add_argument("workflow", nargs="?", metavar="WF.nflow", help="a workflow file to open")
 
     p = sub.add_parser("run", help=COMMANDS["run"][1],
                        description="Execute every node of a workflow in dependency order, as the "

@@ -1,0 +1,249 @@
+"""The canvas: NodeGraphQt as a view of the document.
+
+NodeGraphQt draws nodes, ports and pipes and lets the user drag them; every change
+the user makes there is turned into a document edit (which the core may refuse),
+and every document change (including undo) is mirrored back onto the graph.  The
+graph's own undo stack and session format are not used: the document is the
+model (STACK-NOTES.md: session ids are memory addresses).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QPointF, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QGraphicsSimpleTextItem
+
+from nodeflow.core import Edge, WorkflowEditError
+from nodeflow.core.ports import PORT_TYPES
+
+from .document import WorkflowDocument
+from .repository import MIME_TYPE
+
+FAMILY_COLORS = {"layer": (72, 52, 52), "data": (44, 60, 84), "learn": (52, 74, 48), "io": (78, 66, 40)}
+STATE_COLORS = {
+    "idle": (74, 84, 85, 255),
+    "not configured": (200, 70, 60, 255),
+    "configured": (200, 170, 60, 255),
+    "queued": (140, 140, 140, 255),
+    "running": (80, 160, 240, 255),
+    "executed": (90, 190, 90, 255),
+    "failed": (220, 60, 60, 255),
+}
+
+
+def _rgb(hex_color: str) -> tuple[int, int, int]:
+    return tuple(int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+
+
+class Canvas(QObject):
+    message = Signal(str)  # a refusal or notice for the status bar
+    selection_changed = Signal(list)  # selected node ids
+
+    def __init__(self, document: WorkflowDocument, parent: QObject | None = None):
+        super().__init__(parent)
+        from NodeGraphQt import BaseNode, NodeGraph
+
+        class FlowNode(BaseNode):
+            __identifier__ = "nodeflow"
+            NODE_NAME = "Node"
+
+        self.graph = NodeGraph()
+        self.graph.register_node(FlowNode)
+        self.graph.set_acyclic(True)
+        self._node_type = "nodeflow.FlowNode"
+        self.document = document
+        self.views: dict[str, object] = {}  # node id -> NodeGraphQt node
+        self._ids: dict[str, str] = {}  # NodeGraphQt id -> node id
+        self._labels: dict[str, QGraphicsSimpleTextItem] = {}
+        self._syncing = 0
+        self.graph.port_connected.connect(self._on_port_connected)
+        self.graph.port_disconnected.connect(self._on_port_disconnected)
+        self.graph.viewer().moved_nodes.connect(self._on_moved)
+        self.graph.data_dropped.connect(self._on_dropped)
+        self.graph.node_selection_changed.connect(lambda *_: self.selection_changed.emit(self.selected()))
+        document.node_added.connect(self._add_view)
+        document.node_removed.connect(self._remove_view)
+        document.node_moved.connect(self._move_view)
+        document.node_changed.connect(self._refresh_title)
+        document.edge_added.connect(self._connect_view)
+        document.edge_removed.connect(self._disconnect_view)
+        document.reset.connect(self.rebuild)
+        self.rebuild()
+
+    @property
+    def widget(self):
+        return self.graph.widget
+
+    def viewer(self):
+        return self.graph.viewer()
+
+    # -- document -> graph ---------------------------------------------------------
+    def _guard(self):
+        canvas = self
+
+        class Guard:
+            def __enter__(self):
+                canvas._syncing += 1
+
+            def __exit__(self, *exc):
+                canvas._syncing -= 1
+
+        return Guard()
+
+    def rebuild(self) -> None:
+        with self._guard():
+            self.graph.clear_session()
+            self.views.clear()
+            self._ids.clear()
+            self._labels.clear()
+            for node_id in self.document.workflow.nodes:
+                self._add_view(node_id)
+            for edge in self.document.workflow.edges:
+                self._connect_view(edge)
+
+    def _add_view(self, node_id: str) -> None:
+        node = self.document.workflow.nodes[node_id]
+        spec = self.document.workflow.spec(node_id)
+        with self._guard():
+            view = self.graph.create_node(self._node_type, name=node_id, selected=False,
+                                          pos=[node.position[0], node.position[1]], push_undo=False,
+                                          color=FAMILY_COLORS.get(spec.family if spec else "", (60, 60, 60)))
+            for port in spec.inputs if spec else ():
+                view.add_input(port.name, multi_input=port.multi, color=_rgb(PORT_TYPES[port.type].color))
+            for port in spec.outputs if spec else ():
+                view.add_output(port.name, multi_output=True, color=_rgb(PORT_TYPES[port.type].color))
+        self.views[node_id] = view
+        self._ids[view.id] = node_id
+        # NodeGraphQt hides a node's texts once it is drawn narrower than 70 px; whole
+        # networks fitted to the window are smaller than that, and unreadable without them
+        view.view._proxy_mode_threshold = 30
+        label = QGraphicsSimpleTextItem("", view.view)
+        label.setBrush(QColor(200, 200, 200))
+        label.setFont(QFont("Sans", 8))
+        self._labels[node_id] = label
+        self._refresh_title(node_id)
+
+    def _remove_view(self, node_id: str) -> None:
+        view = self.views.pop(node_id, None)
+        if view is None:
+            return
+        self._ids.pop(view.id, None)
+        self._labels.pop(node_id, None)
+        with self._guard():
+            self.graph.delete_node(view, push_undo=False)
+
+    def _move_view(self, node_id: str) -> None:
+        x, y = self.document.workflow.nodes[node_id].position
+        with self._guard():
+            self.views[node_id].set_pos(x, y)
+
+    def _ports(self, edge: Edge):
+        source, target = self.views.get(edge.source), self.views.get(edge.target)
+        if source is None or target is None:
+            return None, None
+        return source.outputs().get(edge.source_port), target.inputs().get(edge.target_port)
+
+    def _connect_view(self, edge: Edge) -> None:
+        out_port, in_port = self._ports(edge)
+        if out_port is not None and in_port is not None:
+            with self._guard():
+                out_port.connect_to(in_port, push_undo=False, emit_signal=False)
+
+    def _disconnect_view(self, edge: Edge) -> None:
+        out_port, in_port = self._ports(edge)
+        if out_port is not None and in_port is not None:
+            with self._guard():
+                out_port.disconnect_from(in_port, push_undo=False, emit_signal=False)
+
+    def _refresh_title(self, node_id: str) -> None:
+        node = self.document.workflow.nodes.get(node_id)
+        view = self.views.get(node_id)
+        if node is None or view is None:
+            return
+        spec = self.document.workflow.spec(node_id)
+        with self._guard():
+            view.set_name(node.label or node_id)  # the node type is in the tooltip and properties
+        view.view.setToolTip(f"{node_id}: {spec.display_name if spec else node.type}")
+
+    # -- states and shapes -------------------------------------------------------------
+    def set_state(self, node_id: str, state: str, detail: str = "") -> None:
+        """Border colour and tooltip for a node state (not configured, executed, failed...)."""
+        view = self.views.get(node_id)
+        if view is None:
+            return
+        view.view.border_color = STATE_COLORS.get(state, STATE_COLORS["idle"])
+        view.view.setToolTip(f"{node_id}: {state}" + (f"\n{detail}" if detail else ""))
+        view.view.update()
+
+    def set_shape_text(self, node_id: str, text: str) -> None:
+        label = self._labels.get(node_id)
+        view = self.views.get(node_id)
+        if label is None or view is None:
+            return
+        label.setText(text)
+        label.setPos(QPointF(4, view.view.boundingRect().height() + 2))
+
+    def shape_text(self, node_id: str) -> str:
+        label = self._labels.get(node_id)
+        return label.text() if label is not None else ""
+
+    # -- graph -> document ---------------------------------------------------------------
+    def _node_of(self, port) -> str:
+        return self._ids[port.node().id]
+
+    def _on_port_connected(self, in_port, out_port) -> None:
+        if self._syncing:
+            return
+        source, target = self._node_of(out_port), self._node_of(in_port)
+        try:
+            self.document.connect(source, out_port.name(), target, in_port.name())
+        except WorkflowEditError as exc:
+            with self._guard():
+                out_port.disconnect_from(in_port, push_undo=False, emit_signal=False)
+            self.message.emit(f"Connection refused: {exc.problems[0]}")
+
+    def _on_port_disconnected(self, in_port, out_port) -> None:
+        if self._syncing:
+            return
+        self.document.disconnect(Edge(self._node_of(out_port), out_port.name(),
+                                      self._node_of(in_port), in_port.name()))
+
+    def _on_moved(self, _moved) -> None:
+        if self._syncing:
+            return
+        positions = {node_id: tuple(view.pos()) for node_id, view in self.views.items()}
+        self.document.move_nodes(positions)
+
+    def _on_dropped(self, mime, position) -> None:
+        if not mime.hasFormat(MIME_TYPE):
+            return
+        type_id = bytes(mime.data(MIME_TYPE)).decode("utf-8")
+        try:
+            self.document.add_node(type_id, (float(position.x()), float(position.y())))
+        except WorkflowEditError as exc:
+            self.message.emit(str(exc.problems[0]))
+
+    # -- selection and view ------------------------------------------------------------------
+    def selected(self) -> list[str]:
+        return [self._ids[n.id] for n in self.graph.selected_nodes() if n.id in self._ids]
+
+    def select(self, node_ids: list[str]) -> None:
+        """Select nodes from code (the graph signals only what the mouse selects)."""
+        self.graph.clear_selection()
+        for node_id in node_ids:
+            if node_id in self.views:
+                self.views[node_id].set_selected(True)
+        self.selection_changed.emit(self.selected())
+
+    def fit(self) -> None:
+        self.graph.fit_to_selection() if self.graph.selected_nodes() else self._fit_all()
+
+    def _fit_all(self) -> None:
+        self.graph.select_all()
+        self.graph.fit_to_selection()
+        self.graph.clear_selection()
+
+    def center(self) -> tuple[float, float]:
+        viewer = self.viewer()
+        point = viewer.mapToScene(viewer.viewport().rect().center())
+        return float(point.x()), float(point.y())
