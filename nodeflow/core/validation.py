@@ -38,13 +38,15 @@ def validate(workflow: Workflow) -> list[Problem]:
                     Problem(node.id, param.name, f"missing required parameter; expected {param.expected()}")
                 )
     good_edges = _check_edges(workflow, problems)
+    into: dict[tuple[str, str], list[Edge]] = {}
+    for edge in dict.fromkeys(workflow.edges):
+        into.setdefault((edge.target, edge.target_port), []).append(edge)
     for node in workflow:
         spec = registry.get(node.type)
         for port in spec.inputs if spec else ():
             # every distinct edge into the port counts, faulty ones included: a wrong
             # connection is reported once, as wrong, not again as missing
-            connected = list(dict.fromkeys(
-                e for e in workflow.edges if e.target == node.id and e.target_port == port.name))
+            connected = into.get((node.id, port.name), [])
             if not port.optional and not connected:
                 problems.append(
                     Problem(node.id, f"input port {port.name}",

@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self.shapes.updated.connect(self._show_shapes)
         self.last_report = None
         self._shown_node: str | None = None
+        self._states: dict[str, tuple[str, str]] = {}  # node id -> (state, detail) shown
         self._build_actions()
         self.repository.node_requested.connect(self.add_node_at_center)
         self.canvas.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -66,7 +67,7 @@ class MainWindow(QMainWindow):
         self.document.changed.connect(self._document_changed)
         self.document.node_changed.connect(self._node_changed)
         self.document.node_removed.connect(lambda n: self._selection_changed(self.canvas.selected()))
-        self.document.reset.connect(lambda: self._selection_changed([]))
+        self.document.reset.connect(self._document_reset)
         self.resize(1400, 860)
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
@@ -294,6 +295,10 @@ class MainWindow(QMainWindow):
             self.properties.show_node(node_id, self.document.workflow.spec(node_id),
                                       dict(self.document.workflow.nodes[node_id].params))
 
+    def _document_reset(self) -> None:
+        self._states.clear()  # the canvas made new node views
+        self._selection_changed([])
+
     def _node_changed(self, node_id: str) -> None:
         if node_id == self._shown_node:
             spec = self.document.workflow.spec(node_id)
@@ -304,7 +309,6 @@ class MainWindow(QMainWindow):
     def _document_changed(self) -> None:
         name = self.document.path.name if self.document.path else "Untitled"
         self.setWindowTitle(f"{name}{'*' if self.document.modified else ''} \u2014 NodeFlow")
-        self.setWindowModified(self.document.modified)
         problems = validate(self.document.workflow)
         broken: dict[str, list[str]] = {}
         for problem in problems:
@@ -312,10 +316,16 @@ class MainWindow(QMainWindow):
                 broken.setdefault(problem.node, []).append(str(problem))
         for node_id in self.document.workflow.nodes:
             if node_id in broken:
-                self.canvas.set_state(node_id, "not configured", "\n".join(broken[node_id]))
+                self._set_state(node_id, "not configured", "\n".join(broken[node_id]))
             else:
-                self.canvas.set_state(node_id, "configured")
+                self._set_state(node_id, "configured")
         self.shapes.request(self.document.workflow)
+
+    def _set_state(self, node_id: str, state: str, detail: str = "") -> None:
+        """Repaint a node only when its state or reason changed (500 repaints per edit stutter)."""
+        if self._states.get(node_id) != (state, detail):
+            self._states[node_id] = (state, detail)
+            self.canvas.set_state(node_id, state, detail)
 
     def _show_shapes(self, report) -> None:
         if isinstance(report, Exception):
@@ -325,7 +335,7 @@ class MainWindow(QMainWindow):
         for node_id, node_shapes in report.nodes.items():
             self.canvas.set_shape_text(node_id, shape_label(node_shapes))
             if node_shapes.error is not None:
-                self.canvas.set_state(node_id, "not configured", str(node_shapes.error))
+                self._set_state(node_id, "not configured", str(node_shapes.error))
         self.total_label.setText(f"Model parameters: {report.total_params:,}")
 
 
