@@ -294,6 +294,27 @@ class MainWindow(QMainWindow):
         else:
             self.properties.show_node(node_id, self.document.workflow.spec(node_id),
                                       dict(self.document.workflow.nodes[node_id].params))
+            self.properties.set_known_columns(self.upstream_columns(node_id))
+
+    def upstream_columns(self, node_id: str) -> list[str] | None:
+        """Columns of the table(s) flowing into a node, when a run has stored them."""
+        from nodeflow.runtime.engine import default_run_dir
+        from nodeflow.runtime.storage import SUFFIX, stored_columns
+
+        if self.document.path is None:
+            return None
+        run_dir = default_run_dir(self.document.path)
+        columns: list[str] = []
+        for edge in self.document.workflow.incoming(node_id):
+            spec = self.document.workflow.spec(edge.source)
+            port = spec.output(edge.source_port) if spec else None
+            if port is None or port.type != "table":
+                continue
+            found = stored_columns(run_dir / "nodes" / edge.source / f"{edge.source_port}{SUFFIX['table']}")
+            if found is None:
+                return None
+            columns += [c for c in found if c not in columns]
+        return columns or None
 
     def _document_reset(self) -> None:
         self._states.clear()  # the canvas made new node views

@@ -42,6 +42,19 @@ def save_value(port_type: str, value: Any, folder: Path, name: str) -> Path:
     return path
 
 
+def stored_columns(path: Path) -> list[str] | None:
+    """Column names of a stored table, read without loading its arrays (None if unreadable)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open("__meta__.npy") as handle:
+            import numpy as np
+
+            return list(json.loads(str(np.lib.format.read_array(handle, allow_pickle=False)))["columns"])
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+
+
 def load_value(port_type: str, path: Path) -> Any:
     if port_type == "table":
         import numpy as np

@@ -138,3 +138,21 @@ def test_double_click_in_the_repository_adds_at_the_view_centre_and_delete_remov
     assert window.document.workflow.nodes == {}
     window.document.undo_stack.undo()
     assert list(window.document.workflow.nodes) == ["dense_1"]
+
+
+def test_column_pickers_offer_the_columns_of_the_last_run(window, qtbot, tmp_path):
+    import shutil
+
+    from nodeflow.runtime.engine import Engine, default_run_dir
+
+    path = tmp_path / "iris_mlp.nflow"
+    shutil.copy(WORKFLOWS / "iris_mlp.nflow", path)
+    assert window.open_file(path)
+    window.canvas.select(["category_to_number_1"])
+    assert window.upstream_columns("category_to_number_1") is None  # nothing has run yet
+    Engine(load(path), default_run_dir(path)).run(targets=["sample_data_set_1"])
+    window.canvas.select(["category_to_number_1"])
+    assert window.upstream_columns("category_to_number_1") == [
+        "sepal_length", "sepal_width", "petal_length", "petal_width", "species"]
+    editor = window.properties.editor("columns")
+    assert editor.known == ["sepal_length", "sepal_width", "petal_length", "petal_width", "species"]
