@@ -29,18 +29,24 @@ from .errors import Problem, WorkflowFileError, expected_got, show_value
 from .params import FileParam
 from .ports import IDENTIFIER
 from .registry import Registry
-from .workflow import Edge, Node, Workflow
+from .workflow import Backdrop, Edge, Node, Workflow
 
 FORMAT = "nodeflow.workflow"
-VERSION = 1
+VERSION = 2
 SUFFIX = ".nflow"
 MAX_BYTES = 64 * 1024 * 1024  # a workflow is a small file; refuse to parse anything huge
 
 # Upgrade steps: MIGRATIONS[n] turns a version-n document (a dict) into version n+1.
 # Add one here whenever VERSION is raised; loading applies them in order.
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+def _v1_to_v2(doc: dict) -> dict:
+    """Version 2 added the optional ``backdrops`` list; a version-1 file has none."""
+    return doc
 
-TOP_KEYS = ("format", "version", "description", "nodes", "edges")
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2}
+
+TOP_KEYS = ("format", "version", "description", "nodes", "edges", "backdrops")
+BACKDROP_KEYS = ("id", "text", "position", "size")
 NODE_KEYS = ("id", "type", "label", "annotation", "position", "params")
 EDGE_KEYS = ("from", "to")
 
@@ -247,6 +253,32 @@ def _check_structure(doc: dict, problems: list[Problem]) -> None:
             if _endpoint(edge[key]) is None:
                 problems.append(Problem(None, f"{where}.{key}",
                                         expected_got('"node_id.port_name"', edge[key])))
+    backdrops = doc.get("backdrops", [])
+    if not isinstance(backdrops, list):
+        bad("backdrops", "a list of backdrops", backdrops)
+        backdrops = []
+    backdrop_ids: set[str] = set()
+    for i, item in enumerate(backdrops):
+        where = f"backdrops[{i}]"
+        if not isinstance(item, dict) or not set(item) <= set(BACKDROP_KEYS) or "id" not in item:
+            problems.append(Problem(None, where, 'expected {"id": ..., "text": ..., "position": [x, y], '
+                                                 '"size": [w, h]}, got ' + show_value(item)))
+            continue
+        if not isinstance(item["id"], str) or not IDENTIFIER.fullmatch(item["id"]) \
+                or item["id"] in backdrop_ids:
+            bad(f"{where}.id", "a unique identifier such as note_1", item["id"])
+        else:
+            backdrop_ids.add(item["id"])
+        if not isinstance(item.get("text", ""), str):
+            bad(f"{where}.text", "a text", item.get("text"))
+        for key, low in (("position", -1e9), ("size", 0.0)):
+            pair = item.get(key, [0.0, 0.0] if key == "position" else [1.0, 1.0])
+            if not (isinstance(pair, list) and len(pair) == 2
+                    and all(isinstance(v, (int, float)) and not isinstance(v, bool) and low < v < 1e9
+                            for v in pair)):
+                problems.append(Problem(None, f"{where}.{key}",
+                                        f"expected two numbers{' > 0' if key == 'size' else ''}, got "
+                                        + show_value(pair)))
 
 
 def _endpoint(value: Any) -> tuple[str, str] | None:
@@ -268,6 +300,11 @@ def _build(doc: dict, base_dir: str | os.PathLike | None, registry: Registry | N
     for raw in doc.get("edges", []):
         (src, src_port), (dst, dst_port) = _endpoint(raw["from"]), _endpoint(raw["to"])
         workflow.edges.append(Edge(src, src_port, dst, dst_port))
+    for raw in doc.get("backdrops", []):
+        x, y = raw.get("position", (0.0, 0.0))
+        w, h = raw.get("size", (300.0, 200.0))
+        workflow.backdrops.append(Backdrop(raw["id"], raw.get("text", ""), (float(x), float(y)),
+                                           (float(w), float(h))))
     return workflow
 
 
@@ -315,6 +352,12 @@ def to_document(workflow: Workflow, base_dir: str | os.PathLike | None = None) -
         {"from": f"{e.source}.{e.source_port}", "to": f"{e.target}.{e.target_port}"}
         for e in workflow.edges
     ]
+    if workflow.backdrops:
+        doc["backdrops"] = [
+            {"id": b.id, "text": b.text, "position": [float(b.position[0]), float(b.position[1])],
+             "size": [float(b.size[0]), float(b.size[1])]}
+            for b in workflow.backdrops
+        ]
     return doc
 
 
@@ -365,10 +408,10 @@ def _format(doc: dict) -> str:
                 lines += _format_node(node, last=j == len(value) - 1)
             if value:
                 lines.append(f"  ]{comma}")
-        elif key == "edges":
-            lines.append('  "edges": [' + ("" if value else f"]{comma}"))
-            for j, edge in enumerate(value):
-                lines.append("    " + _inline(edge) + ("," if j < len(value) - 1 else ""))
+        elif key in ("edges", "backdrops"):  # one entry per line
+            lines.append(f'  "{key}": [' + ("" if value else f"]{comma}"))
+            for j, entry in enumerate(value):
+                lines.append("    " + _inline(entry) + ("," if j < len(value) - 1 else ""))
             if value:
                 lines.append(f"  ]{comma}")
         else:

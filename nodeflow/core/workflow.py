@@ -33,6 +33,16 @@ class Node:
     annotation: str | None = None
 
 
+@dataclass
+class Backdrop:
+    """An annotation box drawn behind a group of nodes, with a text (KNIME's annotations)."""
+
+    id: str
+    text: str = ""
+    position: tuple[float, float] = (0.0, 0.0)
+    size: tuple[float, float] = (300.0, 200.0)
+
+
 @dataclass(frozen=True)
 class Edge:
     """A connection from an output port to an input port."""
@@ -52,6 +62,7 @@ class Workflow:
         self.description = description
         self.nodes: dict[str, Node] = {}
         self.edges: list[Edge] = []
+        self.backdrops: list[Backdrop] = []
         # folder that relative file paths refer to: the saved file's folder, if any
         self.base_dir: str | None = None
 
@@ -227,6 +238,13 @@ class Workflow:
                     stack.append(e.source)
         return seen
 
+    def new_backdrop_id(self) -> str:
+        taken = {b.id for b in self.backdrops}
+        n = 1
+        while f"note_{n}" in taken:
+            n += 1
+        return f"note_{n}"
+
     def resolve_path(self, value: str) -> str:
         """A file parameter as an absolute path (relative ones refer to ``base_dir``)."""
         if os.path.isabs(value) or self.base_dir is None:
@@ -244,6 +262,7 @@ class Workflow:
         clone.base_dir = self.base_dir
         clone.nodes = copy.deepcopy(self.nodes)
         clone.edges = list(self.edges)
+        clone.backdrops = copy.deepcopy(self.backdrops)
         return clone
 
 

@@ -53,6 +53,8 @@ class Canvas(QObject):
         self._node_type = "nodeflow.FlowNode"
         self.document = document
         self.views: dict[str, object] = {}  # node id -> NodeGraphQt node
+        self.backdrop_views: dict[str, object] = {}  # backdrop id -> NodeGraphQt backdrop
+        self._backdrop_ids: dict[str, str] = {}  # NodeGraphQt id -> backdrop id
         self._ids: dict[str, str] = {}  # NodeGraphQt id -> node id
         self._labels: dict[str, QGraphicsSimpleTextItem] = {}
         self._syncing = 0
@@ -67,6 +69,10 @@ class Canvas(QObject):
         document.node_changed.connect(self._refresh_title)
         document.edge_added.connect(self._connect_view)
         document.edge_removed.connect(self._disconnect_view)
+        document.backdrop_added.connect(self._add_backdrop_view)
+        document.backdrop_removed.connect(self._remove_backdrop_view)
+        document.backdrop_changed.connect(self._update_backdrop_view)
+        self.graph.viewer().node_backdrop_updated.connect(self._on_backdrop_resized)
         document.reset.connect(self.rebuild)
         self.rebuild()
 
@@ -96,6 +102,10 @@ class Canvas(QObject):
             self.views.clear()
             self._ids.clear()
             self._labels.clear()
+            self.backdrop_views.clear()
+            self._backdrop_ids.clear()
+            for backdrop in self.document.workflow.backdrops:
+                self._add_backdrop_view(backdrop.id)
             for node_id in self.document.workflow.nodes:
                 self._add_view(node_id)
             for edge in self.document.workflow.edges:
@@ -165,6 +175,49 @@ class Canvas(QObject):
             view.set_name(node.label or node_id)  # the node type is in the tooltip and properties
         view.view.setToolTip(f"{node_id}: {spec.display_name if spec else node.type}")
 
+    # -- backdrops ----------------------------------------------------------------------
+    def _add_backdrop_view(self, backdrop_id: str) -> None:
+        backdrop = self.document.backdrop(backdrop_id)
+        with self._guard():
+            view = self.graph.create_node("nodeGraphQt.nodes.BackdropNode", name=backdrop_id, selected=False,
+                                          pos=list(backdrop.position), push_undo=False)
+        self.backdrop_views[backdrop_id] = view
+        self._backdrop_ids[view.id] = backdrop_id
+        self._update_backdrop_view(backdrop_id)
+
+    def _remove_backdrop_view(self, backdrop_id: str) -> None:
+        view = self.backdrop_views.pop(backdrop_id, None)
+        if view is not None:
+            self._backdrop_ids.pop(view.id, None)
+            with self._guard():
+                self.graph.delete_node(view, push_undo=False)
+
+    def _update_backdrop_view(self, backdrop_id: str) -> None:
+        backdrop, view = self.document.backdrop(backdrop_id), self.backdrop_views.get(backdrop_id)
+        if backdrop is None or view is None:
+            return
+        with self._guard():
+            view.view.xy_pos = list(backdrop.position)  # the item alone: nodes on it stay put
+            view.view.width, view.view.height = backdrop.size
+            view.model.width, view.model.height = backdrop.size
+            view.model.pos = list(backdrop.position)
+            view.set_text(backdrop.text)
+            view.view.update()
+
+    def backdrop_text(self, backdrop_id: str) -> str:
+        view = self.backdrop_views.get(backdrop_id)
+        return view.text() if view is not None else ""
+
+    def selected_backdrops(self) -> list[str]:
+        return [self._backdrop_ids[n.id] for n in self.graph.selected_nodes() if n.id in self._backdrop_ids]
+
+    def _on_backdrop_resized(self, graph_id, kind, value) -> None:
+        backdrop_id = self._backdrop_ids.get(graph_id)
+        if self._syncing or backdrop_id is None or kind not in ("sizer_mouse_release", "sizer_double_clicked"):
+            return
+        self.document.edit_backdrop(backdrop_id, position=tuple(value["pos"]),
+                                    size=(value["width"], value["height"]))
+
     # -- states and shapes -------------------------------------------------------------
     def set_state(self, node_id: str, state: str, detail: str = "") -> None:
         """Border colour and tooltip for a node state (not configured, executed, failed...)."""
@@ -209,10 +262,21 @@ class Canvas(QObject):
                                       self._node_of(in_port), in_port.name()))
 
     def _on_moved(self, _moved) -> None:
+        """One undo step for a drag, whether it moved nodes, annotations or both."""
         if self._syncing:
             return
-        positions = {node_id: tuple(view.pos()) for node_id, view in self.views.items()}
-        self.document.move_nodes(positions)
+        workflow = self.document.workflow
+        nodes = {n: tuple(v.pos()) for n, v in self.views.items() if tuple(v.pos()) != workflow.nodes[n].position}
+        notes = {b: tuple(v.pos()) for b, v in self.backdrop_views.items()
+                 if tuple(v.pos()) != self.document.backdrop(b).position}
+        if not nodes and not notes:
+            return
+        stack = self.document.undo_stack
+        stack.beginMacro("Move")
+        self.document.move_nodes(nodes)
+        for backdrop_id, position in notes.items():
+            self.document.edit_backdrop(backdrop_id, position=position)
+        stack.endMacro()
 
     def _on_dropped(self, mime, position) -> None:
         if not mime.hasFormat(MIME_TYPE):

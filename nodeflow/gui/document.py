@@ -17,6 +17,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from nodeflow.core import Edge, Node, Workflow, WorkflowEditError, load, save
 from nodeflow.core.errors import Problem
+from nodeflow.core.workflow import Backdrop
 
 CLIPBOARD_FORMAT = "nodeflow.clipboard"
 
@@ -28,6 +29,9 @@ class WorkflowDocument(QObject):
     node_changed = Signal(str)  # a parameter, label or annotation changed
     edge_added = Signal(object)
     edge_removed = Signal(object)
+    backdrop_added = Signal(str)
+    backdrop_removed = Signal(str)
+    backdrop_changed = Signal(str)  # text, position or size
     reset = Signal()  # the whole workflow was replaced (new / open / revert)
     changed = Signal()  # anything changed (for live shapes and the title)
 
@@ -120,6 +124,39 @@ class WorkflowDocument(QObject):
     def reset_param(self, node_id: str, name: str) -> None:
         if name in self.workflow.nodes[node_id].params:
             self.undo_stack.push(_SetParam(self, node_id, name, _MISSING))
+
+    # -- backdrops (annotations) ----------------------------------------------------------
+    def backdrop(self, backdrop_id: str) -> Backdrop | None:
+        return next((b for b in self.workflow.backdrops if b.id == backdrop_id), None)
+
+    def add_backdrop(self, text: str, position: tuple[float, float], size: tuple[float, float]) -> str:
+        backdrop = Backdrop(self.workflow.new_backdrop_id(), text, (float(position[0]), float(position[1])),
+                            (float(size[0]), float(size[1])))
+        self.undo_stack.push(_AddBackdrop(self, backdrop))
+        return backdrop.id
+
+    def remove_backdrops(self, backdrop_ids: list[str]) -> None:
+        for backdrop_id in backdrop_ids:
+            if self.backdrop(backdrop_id) is not None:
+                self.undo_stack.push(_RemoveBackdrop(self, backdrop_id))
+
+    def edit_backdrop(self, backdrop_id: str, text: str | None = None,
+                      position: tuple[float, float] | None = None,
+                      size: tuple[float, float] | None = None) -> None:
+        old = self.backdrop(backdrop_id)
+        if old is None:
+            return
+        new = Backdrop(old.id, old.text if text is None else text,
+                       old.position if position is None else (float(position[0]), float(position[1])),
+                       old.size if size is None else (float(size[0]), float(size[1])))
+        if new != old:
+            self.undo_stack.push(_EditBackdrop(self, copy.copy(old), new))
+
+    def _set_backdrop(self, new: Backdrop) -> None:
+        for i, backdrop in enumerate(self.workflow.backdrops):
+            if backdrop.id == new.id:
+                self.workflow.backdrops[i] = copy.copy(new)
+        self.backdrop_changed.emit(new.id)
 
     # -- clipboard ------------------------------------------------------------------
     def copy_nodes(self, node_ids: list[str]) -> str:
@@ -285,3 +322,45 @@ class _SetParam(QUndoCommand):
 
     def undo(self):
         self._apply(self.old)
+
+
+class _AddBackdrop(QUndoCommand):
+    def __init__(self, doc, backdrop):
+        super().__init__(f"Add annotation {backdrop.id}")
+        self.doc, self.backdrop = doc, backdrop
+
+    def redo(self):
+        self.doc.workflow.backdrops.append(copy.copy(self.backdrop))
+        self.doc.backdrop_added.emit(self.backdrop.id)
+
+    def undo(self):
+        self.doc.workflow.backdrops = [b for b in self.doc.workflow.backdrops if b.id != self.backdrop.id]
+        self.doc.backdrop_removed.emit(self.backdrop.id)
+
+
+class _RemoveBackdrop(QUndoCommand):
+    def __init__(self, doc, backdrop_id):
+        super().__init__(f"Delete annotation {backdrop_id}")
+        self.doc = doc
+        self.index = next(i for i, b in enumerate(doc.workflow.backdrops) if b.id == backdrop_id)
+        self.backdrop = copy.copy(doc.workflow.backdrops[self.index])
+
+    def redo(self):
+        del self.doc.workflow.backdrops[self.index]
+        self.doc.backdrop_removed.emit(self.backdrop.id)
+
+    def undo(self):
+        self.doc.workflow.backdrops.insert(self.index, copy.copy(self.backdrop))
+        self.doc.backdrop_added.emit(self.backdrop.id)
+
+
+class _EditBackdrop(QUndoCommand):
+    def __init__(self, doc, old, new):
+        super().__init__(f"Edit annotation {old.id}")
+        self.doc, self.old, self.new = doc, old, new
+
+    def redo(self):
+        self.doc._set_backdrop(self.new)
+
+    def undo(self):
+        self.doc._set_backdrop(self.old)

@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
         self.repository.node_requested.connect(self.add_node_at_center)
         self.canvas.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.canvas.selection_changed.connect(self._selection_changed)
+        self.canvas.graph.node_double_clicked.connect(self._double_clicked)
         self.properties.param_edited.connect(self._param_edited)
         self.properties.reset_requested.connect(lambda node, name: self.document.reset_param(node, name))
         self.document.changed.connect(self._document_changed)
@@ -125,6 +126,7 @@ class MainWindow(QMainWindow):
         self._action(edit, "Select &All", lambda: self.canvas.graph.select_all(), QKeySequence.SelectAll)
         edit.addSeparator()
         self._action(edit, "Auto &Layout", self.auto_layout, QKeySequence("Ctrl+L"))
+        self._action(edit, "Add &Annotation", self.add_annotation, QKeySequence("Ctrl+B"))
         self._action(edit, "&Find Node...", self.repository.focus_search, QKeySequence.Find)
         view = bar.addMenu("&View")
         self._action(view, "&Fit to View", self.canvas.fit, QKeySequence("F"))
@@ -234,7 +236,38 @@ class MainWindow(QMainWindow):
         return node_id
 
     def delete_selected(self) -> None:
-        self.document.remove_nodes(self.canvas.selected())
+        nodes, notes = self.canvas.selected(), self.canvas.selected_backdrops()
+        if not nodes and not notes:
+            return
+        self.document.undo_stack.beginMacro("Delete")
+        self.document.remove_nodes(nodes)
+        self.document.remove_backdrops(notes)
+        self.document.undo_stack.endMacro()
+
+    def add_annotation(self, text: str = "Annotation") -> str:
+        """A backdrop around the selected nodes (or at the view centre), as KNIME's annotations."""
+        selected = self.canvas.selected()
+        if selected:
+            rects = [self.canvas.views[n].view.sceneBoundingRect() for n in selected]
+            left = min(r.left() for r in rects) - 30
+            top = min(r.top() for r in rects) - 60
+            right = max(r.right() for r in rects) + 30
+            bottom = max(r.bottom() for r in rects) + 40
+            position, size = (left, top), (right - left, bottom - top)
+        else:
+            x, y = self.canvas.center()
+            position, size = (x - 150, y - 100), (300.0, 200.0)
+        return self.document.add_backdrop(text, position, size)
+
+    def _double_clicked(self, graph_node) -> None:
+        backdrop_id = self.canvas._backdrop_ids.get(graph_node.id)
+        if backdrop_id is not None:
+            from PySide6.QtWidgets import QInputDialog
+
+            current = self.document.backdrop(backdrop_id).text
+            text, ok = QInputDialog.getMultiLineText(self, "Annotation", "Text:", current)
+            if ok:
+                self.document.edit_backdrop(backdrop_id, text=text)
 
     def copy(self) -> None:
         selected = self.canvas.selected()
@@ -260,19 +293,22 @@ class MainWindow(QMainWindow):
         from nodeflow.core.validation import topological_order
 
         workflow = self.document.workflow
+        chosen = set(self.canvas.selected()) or set(workflow.nodes)  # the selection, else all
         try:
-            order = topological_order(workflow)
+            order = [n for n in topological_order(workflow) if n in chosen]
         except ValueError:
             return
         depth: dict[str, int] = {}
         for node_id in order:
             depth[node_id] = max((depth[e.source] + 1 for e in workflow.incoming(node_id)
                                   if e.source in depth), default=0)
+        left = min(workflow.nodes[n].position[0] for n in chosen)
+        top = min(workflow.nodes[n].position[1] for n in chosen)
         rows: dict[int, int] = {}
         positions = {}
-        for node_id in workflow.nodes:
+        for node_id in (n for n in workflow.nodes if n in chosen):
             column = depth[node_id]
-            positions[node_id] = (column * COLUMN_WIDTH, rows.get(column, 0) * ROW_HEIGHT)
+            positions[node_id] = (left + column * COLUMN_WIDTH, top + rows.get(column, 0) * ROW_HEIGHT)
             rows[column] = rows.get(column, 0) + 1
         self.document.move_nodes(positions, "Auto layout")
         self.canvas.fit()
@@ -335,12 +371,52 @@ class MainWindow(QMainWindow):
         for problem in problems:
             if problem.node:
                 broken.setdefault(problem.node, []).append(str(problem))
+        last_run = self.last_run_states()
         for node_id in self.document.workflow.nodes:
             if node_id in broken:
                 self._set_state(node_id, "not configured", "\n".join(broken[node_id]))
+            elif node_id in last_run:
+                self._set_state(node_id, *last_run[node_id])
             else:
                 self._set_state(node_id, "configured")
         self.shapes.request(self.document.workflow)
+
+    def last_run_states(self) -> dict[str, tuple[str, str]]:
+        """Executed / failed states from the last run of this file (e.g. `nodeflow run`).
+
+        A node counts as executed while its fingerprint still matches the stored one, so
+        editing it (or anything upstream) takes it back to configured, as in KNIME."""
+        import json
+
+        from nodeflow.runtime.engine import STATE_FILE, Engine, default_run_dir
+
+        if self.document.path is None or not self.document.workflow.nodes:
+            return {}
+        run_dir = default_run_dir(self.document.path)
+        try:
+            stored = json.loads((run_dir / STATE_FILE).read_text(encoding="utf-8")).get("nodes", {})
+        except (OSError, ValueError, AttributeError):
+            return {}
+        engine = Engine(self.document.workflow, run_dir)
+        states: dict[str, tuple[str, str]] = {}
+        for node_id, entry in stored.items():
+            if node_id in self.document.workflow.nodes and isinstance(entry, dict) \
+                    and entry.get("key") == engine.key(node_id):
+                states[node_id] = ("executed", "output kept from the last run")
+        try:
+            events = (run_dir / "events.jsonl").read_text(encoding="utf-8").splitlines()
+        except OSError:
+            events = []
+        for line in events:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            node_id = event.get("node")
+            if event.get("event") == "node_status" and event.get("status") == "failed" \
+                    and node_id in self.document.workflow.nodes and event.get("key") == engine.key(node_id):
+                states[node_id] = ("failed", event.get("error", ""))
+        return states
 
     def _set_state(self, node_id: str, state: str, detail: str = "") -> None:
         """Repaint a node only when its state or reason changed (500 repaints per edit stutter)."""

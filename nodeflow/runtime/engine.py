@@ -248,7 +248,7 @@ class Engine:
         result.status = "failed"
         result.error = str(Problem(node_id, None, message))
         self.emit({"event": "error", "node": node_id, "message": result.error})
-        self._status(node_id, "failed", error=result.error)
+        self._status(node_id, "failed", error=result.error, key=self.key(node_id))
 
     # -- state ------------------------------------------------------------------
     def _load_state(self) -> dict:

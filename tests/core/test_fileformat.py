@@ -17,7 +17,7 @@ from nodeflow.core import (
     save,
     validate,
 )
-from tests.conftest import WORKFLOWS
+from tests.conftest import ROOT, WORKFLOWS
 
 
 def test_round_trip_of_a_workflow_built_in_code_is_byte_identical(mlp, tmp_path):
@@ -81,20 +81,50 @@ def test_a_newer_version_is_refused_with_a_clear_message():
 def test_older_versions_pass_through_the_migration_hook(monkeypatch):
     calls = []
 
-    def v1_to_v2(doc):
+    def v2_to_v3(doc):
         calls.append(doc["version"])
         for node in doc["nodes"]:
             node["params"] = {"units" if k == "n_units" else k: v for k, v in node["params"].items()}
         return doc
 
-    monkeypatch.setattr(fileformat, "VERSION", 2)
-    monkeypatch.setitem(fileformat.MIGRATIONS, 1, v1_to_v2)
+    monkeypatch.setattr(fileformat, "VERSION", 3)
+    monkeypatch.setitem(fileformat.MIGRATIONS, 2, v2_to_v3)
     old = {"format": "nodeflow.workflow", "version": 1, "edges": [],
            "nodes": [{"id": "dense_1", "type": "keras.layers.Dense", "params": {"n_units": 5}}]}
-    wf = loads(json.dumps(old))
-    assert calls == [1]
+    wf = loads(json.dumps(old))  # 1 -> 2 (the real step) -> 3 (this test's)
+    assert calls == [2]
     assert wf.nodes["dense_1"].params == {"units": 5}
+    assert json.loads(dumps(wf))["version"] == 3
+
+
+def test_version_1_files_load_and_save_as_version_2():
+    text = (ROOT / "tests" / "data" / "small_mlp.nflow").read_text()
+    assert '"version": 1' in text
+    wf = loads(text)
+    assert wf.backdrops == []
     assert json.loads(dumps(wf))["version"] == 2
+    assert "backdrops" not in json.loads(dumps(wf))  # written only when there are some
+
+
+def test_backdrops_round_trip_and_are_checked(mlp, tmp_path):
+    from nodeflow.core.workflow import Backdrop
+
+    mlp.backdrops.append(Backdrop(mlp.new_backdrop_id(), "The network", (-20.0, -40.0), (500.0, 120.0)))
+    path = tmp_path / "notes.nflow"
+    save(mlp, path)
+    assert '    {"id": "note_1", "text": "The network", "position": [-20.0, -40.0], "size": [500.0, 120.0]}' \
+        in path.read_text().splitlines()
+    again = load(path)
+    assert again.backdrops == mlp.backdrops
+    bad = json.loads(path.read_text())
+    bad["backdrops"] = [{"id": "note 1", "size": [0, 10]}, "x"]
+    with pytest.raises(WorkflowFileError) as exc:
+        loads(json.dumps(bad))
+    assert [str(p) for p in exc.value.problems] == [
+        'backdrops[0].id: expected a unique identifier such as note_1, got "note 1"',
+        "backdrops[0].size: expected two numbers > 0, got [0, 10]",
+        'backdrops[1]: expected {"id": ..., "text": ..., "position": [x, y], "size": [w, h]}, got "x"',
+    ]
 
 
 def test_structural_problems_are_all_reported_together():
@@ -108,7 +138,7 @@ def test_structural_problems_are_all_reported_together():
     with pytest.raises(WorkflowFileError) as exc:
         loads(text)
     assert [str(p) for p in exc.value.problems] == [
-        "colour: unknown key; expected one of: format, version, description, nodes, edges",
+        "colour: unknown key; expected one of: format, version, description, nodes, edges, backdrops",
         'nodes[0].id: expected an identifier such as dense_1, got "dense 1"',
         "node d: type: expected a node type such as keras.layers.Dense, got 7",
         "node d: position: expected [x, y] with two numbers of magnitude < 1e9, got [0]",
@@ -231,7 +261,7 @@ def test_saving_is_atomic(mlp, tmp_path, monkeypatch):
 
 def test_empty_workflow_round_trips(registry):
     text = dumps(Workflow(registry))
-    assert text == '{\n  "format": "nodeflow.workflow",\n  "version": 1,\n  "nodes": [],\n  "edges": []\n}\n'
+    assert text == '{\n  "format": "nodeflow.workflow",\n  "version": 2,\n  "nodes": [],\n  "edges": []\n}\n'
     assert dumps(loads(text)) == text
 
 

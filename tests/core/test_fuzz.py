@@ -43,7 +43,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nodeflow.core import Problem, WorkflowFileError, dumps, load, loads, validate
+from nodeflow.core import VERSION, Problem, WorkflowFileError, dumps, load, loads, validate
 from tests.conftest import ROOT, WORKFLOWS
 
 BASE_FILE = ROOT / "tests" / "data" / "small_mlp.nflow"
@@ -284,7 +284,7 @@ def t_huge_number(doc: Any, rng: random.Random, lit: Literals) -> str:
     return f"{_show(path)} = {str(shown)[:40]} ({len(str(shown))} chars)"
 
 
-VERSIONS = (0, -1, 2, 999, "1", 1.5, True, None, False, 1.0, 10 ** 400, "v1", [1], {}, -(2 ** 70))
+VERSIONS = (0, -1, VERSION + 1, 999, "1", 1.5, True, None, False, 1.0, 10 ** 400, "v1", [1], {}, -(2 ** 70))
 
 
 def t_bad_version(doc: Any, rng: random.Random, lit: Literals) -> str:

@@ -6,7 +6,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from nodeflow.core import dumps, load, validate
+from nodeflow.core import dumps, load, save, validate
 from nodeflow.gui.main_window import MainWindow
 from nodeflow.gui.repository import mime_data_for
 from tests.conftest import WORKFLOWS
@@ -156,3 +156,61 @@ def test_column_pickers_offer_the_columns_of_the_last_run(window, qtbot, tmp_pat
         "sepal_length", "sepal_width", "petal_length", "petal_width", "species"]
     editor = window.properties.editor("columns")
     assert editor.known == ["sepal_length", "sepal_width", "petal_length", "petal_width", "species"]
+
+
+def test_annotations_wrap_the_selection_are_undoable_and_saved(window, qtbot, tmp_path):
+    window.repository.node_requested.emit("keras.layers.Input")
+    window.repository.node_requested.emit("keras.layers.Dense")
+    window.canvas.select(["input_1", "dense_1"])
+    note = window.add_annotation("The network")
+    backdrop = window.document.backdrop(note)
+    for node_id in ("input_1", "dense_1"):
+        x, y = window.document.workflow.nodes[node_id].position
+        assert backdrop.position[0] < x < backdrop.position[0] + backdrop.size[0]
+        assert backdrop.position[1] < y < backdrop.position[1] + backdrop.size[1]
+    assert window.canvas.backdrop_text(note) == "The network"
+    window.document.edit_backdrop(note, text="Feature extractor")
+    assert window.canvas.backdrop_text(note) == "Feature extractor"
+    window.document.undo_stack.undo()
+    assert window.canvas.backdrop_text(note) == "The network"
+    path = tmp_path / "notes.nflow"
+    window.document.save(path)
+    window.document.new()
+    assert window.canvas.backdrop_views == {}
+    assert window.open_file(path)
+    assert list(window.canvas.backdrop_views) == [note]
+    assert window.canvas.backdrop_text(note) == "The network"
+    window.canvas.graph.clear_selection()
+    window.canvas.backdrop_views[note].set_selected(True)
+    window.delete_selected()
+    assert window.document.workflow.backdrops == []
+    window.document.undo_stack.undo()
+    assert [b.id for b in window.document.workflow.backdrops] == [note]
+
+
+def test_nodes_show_the_state_of_the_last_run(window, qtbot, tmp_path):
+    """After `nodeflow run`, executed nodes show as executed, a failed one as failed with its
+    error; editing a node takes it (and what depends on it) back to configured."""
+    import shutil
+
+    from nodeflow.runtime.engine import Engine, default_run_dir
+
+    path = tmp_path / "iris_mlp.nflow"
+    shutil.copy(WORKFLOWS / "iris_mlp.nflow", path)
+    workflow = load(path)
+    workflow.nodes["scorer"].params["truth_column"] = "no_such_column"
+    save(workflow, path)
+    Engine(workflow, default_run_dir(path)).run()
+    assert window.open_file(path)
+    states = window.last_run_states()
+    assert states["sample_data_set_1"][0] == "executed"
+    assert states["learner"][0] == "executed"
+    assert states["scorer"] == ("failed", states["scorer"][1])
+    assert "no_such_column" in states["scorer"][1]
+    assert window.canvas.views["learner"].view.toolTip().startswith("learner: executed")
+    window.document.set_param("scorer", "truth_column", "species")
+    assert "scorer" not in window.last_run_states()  # changed since it failed
+    window.document.set_param("partitioning_1", "seed", 2)
+    assert "partitioning_1" not in window.last_run_states()
+    assert "learner" not in window.last_run_states()
+    assert window.last_run_states()["sample_data_set_1"][0] == "executed"
