@@ -9,6 +9,8 @@ model (STACK-NOTES.md: session ids are memory addresses).
 
 from __future__ import annotations
 
+import contextlib
+
 from PySide6.QtCore import QObject, QPointF, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QGraphicsSimpleTextItem
@@ -84,17 +86,14 @@ class Canvas(QObject):
         return self.graph.viewer()
 
     # -- document -> graph ---------------------------------------------------------
+    @contextlib.contextmanager
     def _guard(self):
-        canvas = self
-
-        class Guard:
-            def __enter__(self):
-                canvas._syncing += 1
-
-            def __exit__(self, *exc):
-                canvas._syncing -= 1
-
-        return Guard()
+        """Changes made inside come from the document: the graph's signals are ignored."""
+        self._syncing += 1
+        try:
+            yield
+        finally:
+            self._syncing -= 1
 
     def rebuild(self) -> None:
         with self._guard():

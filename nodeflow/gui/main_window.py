@@ -288,28 +288,20 @@ class MainWindow(QMainWindow):
             self.canvas.select(self.document.paste(self.document.copy_nodes(selected)))
 
     def auto_layout(self) -> None:
-        """Left-to-right layers by depth (the importer's layout), as one undoable step."""
-        from nodeflow.keras.importer import COLUMN_WIDTH, ROW_HEIGHT
-        from nodeflow.core.validation import topological_order
+        """Left-to-right layers by depth (the importer's layout) for the selection, or for
+        everything when nothing is selected, as one undoable step."""
+        from nodeflow.core.layout import layered_positions
 
         workflow = self.document.workflow
-        chosen = set(self.canvas.selected()) or set(workflow.nodes)  # the selection, else all
-        try:
-            order = [n for n in topological_order(workflow) if n in chosen]
-        except ValueError:
+        chosen = set(self.canvas.selected()) or set(workflow.nodes)
+        if not chosen:
             return
-        depth: dict[str, int] = {}
-        for node_id in order:
-            depth[node_id] = max((depth[e.source] + 1 for e in workflow.incoming(node_id)
-                                  if e.source in depth), default=0)
-        left = min(workflow.nodes[n].position[0] for n in chosen)
-        top = min(workflow.nodes[n].position[1] for n in chosen)
-        rows: dict[int, int] = {}
-        positions = {}
-        for node_id in (n for n in workflow.nodes if n in chosen):
-            column = depth[node_id]
-            positions[node_id] = (left + column * COLUMN_WIDTH, top + rows.get(column, 0) * ROW_HEIGHT)
-            rows[column] = rows.get(column, 0) + 1
+        origin = (min(workflow.nodes[n].position[0] for n in chosen),
+                  min(workflow.nodes[n].position[1] for n in chosen))
+        try:
+            positions = layered_positions(workflow, chosen, origin)
+        except ValueError:  # a cycle; validation already marks it
+            return
         self.document.move_nodes(positions, "Auto layout")
         self.canvas.fit()
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nodeflow.core.errors import NodeFlowError
+from nodeflow.core.layout import layered_positions
 from nodeflow.core.params import ChoiceParam, NestedChoiceParam
 from nodeflow.core.registry import Registry, default_registry
 from nodeflow.core.spec import NodeSpec, snake_case
@@ -32,8 +33,6 @@ from .layers import build_layer
 
 GENERIC = "keras.GenericLayer"
 SET_OUTPUTS = "keras.SetOutputLayers"
-COLUMN_WIDTH = 240.0
-ROW_HEIGHT = 110.0
 
 
 class ModelImportError(NodeFlowError):
@@ -338,14 +337,5 @@ def _wire_outputs(workflow: Workflow, outputs, names) -> None:
 
 def _layout(workflow: Workflow) -> None:
     """Columns by longest path from the inputs, rows in model order."""
-    from nodeflow.core.validation import topological_order
-
-    depth: dict[str, int] = {}
-    for node_id in topological_order(workflow):
-        depth[node_id] = max((depth[e.source] + 1 for e in workflow.incoming(node_id)), default=0)
-    rows: dict[int, int] = {}
-    for node_id in workflow.nodes:
-        column = depth[node_id]
-        row = rows.get(column, 0)
-        rows[column] = row + 1
-        workflow.move_node(node_id, (column * COLUMN_WIDTH, row * ROW_HEIGHT))
+    for node_id, position in layered_positions(workflow).items():
+        workflow.move_node(node_id, position)

@@ -72,6 +72,14 @@ def single_column(params, param: str) -> str:
     return value[0]
 
 
+def flat_column(table, params, param: str = "column") -> str:
+    """The one column a parameter names, checked to exist in ``table`` and hold scalars."""
+    column = single_column(params, param)
+    require_columns(table, [column], param)
+    require_flat(table, column, param)
+    return column
+
+
 def input_table(inputs, port: str = "table"):
     from nodeflow.runtime.table import Table
 

@@ -9,14 +9,13 @@ from nodeflow.core.spec import NodeSpec
 
 from ._common import (
     TABLE_IN,
+    flat_column,
     input_table,
     kind_text,
     log,
     missing_mask,
     require_columns,
-    require_flat,
     require_numeric,
-    single_column,
     take_rows,
     warn,
     with_columns,
@@ -109,9 +108,7 @@ def row_filter(context, inputs, params):
     import numpy as np
 
     table = input_table(inputs)
-    column = single_column(params, "column")
-    require_columns(table, [column], "column")
-    require_flat(table, column, "column")
+    column = flat_column(table, params)
     arr = table[column]
     op = params["operator"]
     missing = missing_mask(arr)

@@ -19,6 +19,7 @@ from nodeflow.core.spec import NodeSpec
 from ._common import (
     TABLE_IN,
     check_cancelled,
+    flat_column,
     input_table,
     kind_text,
     log,
@@ -28,7 +29,6 @@ from ._common import (
     require_flat,
     require_numeric,
     require_rows,
-    single_column,
     warn,
     with_columns,
 )
@@ -240,9 +240,7 @@ def one_hot(context, inputs, params):
     import numpy as np
 
     table = input_table(inputs)
-    column = single_column(params, "column")
-    require_columns(table, [column], "column")
-    require_flat(table, column, "column")
+    column = flat_column(table, params)
     values = table[column]
     if values.dtype.kind not in "biuU":
         raise NodeRunError(f"column: expected a text, integer or true/false column, column {column!r} "
@@ -380,9 +378,7 @@ def text_to_sequence(context, inputs, params):
     from nodeflow.runtime.table import Table
 
     table = input_table(inputs)
-    column = single_column(params, "column")
-    require_columns(table, [column], "column")
-    require_flat(table, column, "column")
+    column = flat_column(table, params)
     texts = table[column]
     if texts.dtype.kind != "U":
         raise NodeRunError(f"column: expected a text column, column {column!r} holds {kind_text(texts)}")

@@ -103,8 +103,7 @@ def _targets(table, params, model):
     loss = params["loss"]
     if params["output_targets"]:
         mapping = params["output_targets"]
-        names = [t.name.split(":")[0] for t in model.outputs]
-        outputs = [layer for layer in model.output_names] if hasattr(model, "output_names") else names
+        outputs = list(model.output_names)
         ys, losses = [], []
         for name in outputs:
             spec = mapping.get(name)
