@@ -134,9 +134,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if workflow is None:
         return EXIT_INVALID
     error = _apply_sets(workflow, args.set or [])
+    unknown = [n for n in args.node or [] if n not in workflow.nodes]
+    if unknown:
+        error = f"--node {unknown[0]}: the workflow has no such node; nodes: {', '.join(workflow.nodes)}"
     if error:
         print(f"nodeflow run: {error}", file=sys.stderr)
         return EXIT_USAGE
+    if args.base_dir:
+        workflow.base_dir = os.path.abspath(args.base_dir)
     problems = validate(workflow)
     if problems:
         for problem in problems:
@@ -168,7 +173,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     engine = Engine(workflow, run_dir, on_event=lambda e: [sink(e) for sink in sinks], control=control,
                     use_cache=not args.no_cache, device=args.device)
     try:
-        result = engine.run()
+        result = engine.run(args.node)
     except WorkflowInvalid as exc:
         for problem in exc.problems:
             print(f"{args.workflow}: {problem}", file=sys.stderr)
@@ -382,6 +387,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--events", metavar="FILE", help="write the event stream as JSON lines to FILE "
                                                     "('-' for standard output)")
     p.add_argument("--no-cache", action="store_true", help="execute every node, even unchanged ones")
+    p.add_argument("--node", action="append", metavar="NODE",
+                   help="execute only this node and what it needs (repeatable), as the editor's "
+                        "Execute Selected does")
+    p.add_argument("--base-dir", metavar="DIR",
+                   help="folder the workflow's relative file paths refer to (default: the workflow "
+                        "file's folder); the editor runs a snapshot of an unsaved workflow this way")
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
 
     p = sub.add_parser("inspect", help=COMMANDS["inspect"][1],

@@ -38,6 +38,13 @@ PORT_TYPES: dict[str, PortType] = {
     )
 }
 
+# special views of table outputs, named by a port's ``view``
+PORT_VIEWS = {
+    "history": "one row per epoch: plotted as learning curves",
+    "confusion_matrix": "true class rows x predicted class columns: drawn as a heat map",
+    "metrics": "metric / class / value rows: shown beside the node's confusion matrix",
+}
+
 # input port type -> output port types it accepts
 ACCEPTS: dict[str, frozenset[str]] = {name: frozenset({name}) for name in PORT_TYPES}
 
@@ -52,7 +59,8 @@ class Port:
 
     ``optional`` inputs may stay unconnected; ``multi`` inputs take several
     connections, ordered as the edges appear in the workflow (that order is the
-    order of a Keras merge layer's inputs).
+    order of a Keras merge layer's inputs).  ``view`` names how the editor shows
+    an output's value besides the plain view of its type (see ``PORT_VIEWS``).
     """
 
     name: str
@@ -60,10 +68,14 @@ class Port:
     help: str = ""
     optional: bool = False
     multi: bool = False
+    view: str | None = None
 
     def __post_init__(self):
         if not IDENTIFIER.fullmatch(self.name):
             raise ValueError(f"port name {self.name!r}: expected an identifier")
+        if self.view is not None and self.view not in PORT_VIEWS:
+            raise ValueError(f"port {self.name}: expected a view among {', '.join(PORT_VIEWS)}, "
+                             f"got {self.view!r}")
         if self.type not in PORT_TYPES:
             raise ValueError(
                 f"port {self.name}: expected a type among {', '.join(PORT_TYPES)}, got {self.type!r}"
@@ -76,4 +88,5 @@ class Port:
             "optional": self.optional,
             "multi": self.multi,
             "help": self.help,
+            **({"view": self.view} if self.view else {}),
         }

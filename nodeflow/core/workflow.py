@@ -238,6 +238,17 @@ class Workflow:
                     stack.append(e.source)
         return seen
 
+    def downstream(self, node_id: str) -> set[str]:
+        """Every node that depends on ``node_id``, directly or not."""
+        seen: set[str] = set()
+        stack = [node_id]
+        while stack:
+            for e in self.outgoing(stack.pop()):
+                if e.target not in seen:
+                    seen.add(e.target)
+                    stack.append(e.target)
+        return seen
+
     def new_backdrop_id(self) -> str:
         taken = {b.id for b in self.backdrops}
         n = 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 
-from PySide6.QtCore import QObject, QPointF, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QGraphicsSimpleTextItem
 
@@ -40,6 +40,9 @@ def _rgb(hex_color: str) -> tuple[int, int, int]:
 class Canvas(QObject):
     message = Signal(str)  # a refusal or notice for the status bar
     selection_changed = Signal(list)  # selected node ids
+    # right click: node id ("" on the empty canvas), (port name, is output) or None, global position
+    context_menu_requested = Signal(str, object, object)
+    port_double_clicked = Signal(str, str, bool)  # node id, port name, is output
 
     def __init__(self, document: WorkflowDocument, parent: QObject | None = None):
         super().__init__(parent)
@@ -76,6 +79,7 @@ class Canvas(QObject):
         document.backdrop_changed.connect(self._update_backdrop_view)
         self.graph.viewer().node_backdrop_updated.connect(self._on_backdrop_resized)
         document.reset.connect(self.rebuild)
+        self.viewer().viewport().installEventFilter(self)
         self.rebuild()
 
     @property
@@ -285,6 +289,44 @@ class Canvas(QObject):
             self.document.add_node(type_id, (float(position.x()), float(position.y())))
         except WorkflowEditError as exc:
             self.message.emit(str(exc.problems[0]))
+
+    # -- context menu and port double-click ---------------------------------------------------
+    def eventFilter(self, watched, event) -> bool:
+        """Our own node menu and port double-click, instead of NodeGraphQt's static menus."""
+        kind = event.type()
+        if kind == QEvent.ContextMenu:
+            node_id, port = self.hit(event.pos())
+            self.context_menu_requested.emit(node_id or "", port, event.globalPos())
+            return True
+        if kind == QEvent.MouseButtonDblClick:
+            node_id, port = self.hit(event.position().toPoint())
+            if node_id and port is not None:
+                self.port_double_clicked.emit(node_id, *port)
+                return True
+        return False
+
+    def hit(self, viewport_pos) -> tuple[str | None, tuple[str, bool] | None]:
+        """The node (and port, if one) under a viewport position."""
+        from NodeGraphQt.qgraphics.port import PortItem
+
+        viewer = self.viewer()
+        for item in viewer.items(viewport_pos):
+            if isinstance(item, PortItem):
+                node_id = self._ids.get(item.node.id)
+                if node_id is not None:
+                    return node_id, (item.name, item.port_type == "out")
+            while item is not None:
+                node_id = self._ids.get(getattr(item, "id", None))
+                if node_id is not None:
+                    return node_id, None
+                item = item.parentItem()
+        return None, None
+
+    def port_position(self, node_id: str, port: str, output: bool = True):
+        """Where a port is drawn, in viewport coordinates (for tests and menus)."""
+        view = self.views[node_id]
+        item = (view.get_output(port) if output else view.get_input(port)).view
+        return self.viewer().mapFromScene(item.sceneBoundingRect().center())
 
     # -- selection and view ------------------------------------------------------------------
     def selected(self) -> list[str]:

@@ -12,7 +12,9 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
+    QStyle,
 )
 
 from nodeflow.core import WorkflowEditError, WorkflowFileError, validate
@@ -20,8 +22,11 @@ from nodeflow.core import WorkflowEditError, WorkflowFileError, validate
 from .canvas import Canvas
 from .document import WorkflowDocument
 from .live_shapes import LiveShapes
+from .log_pane import LogPane
+from .monitor import LearningMonitor
 from .properties import PropertiesPanel
 from .repository import NodeRepository
+from .run_controller import RunController
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "workflows"
 FILE_FILTER = "NodeFlow workflows (*.nflow)"
@@ -53,12 +58,31 @@ class MainWindow(QMainWindow):
         self._dock(self.properties, "Properties", Qt.RightDockWidgetArea, "properties")
         self.total_label = QLabel("")
         self.statusBar().addPermanentWidget(self.total_label)
+        self.log = LogPane()
+        self.log_dock = self._dock(self.log, "Log", Qt.BottomDockWidgetArea, "log")
+        self.monitor = LearningMonitor()
+        self.monitor_dock = self._dock(self.monitor, "Learning Monitor", Qt.BottomDockWidgetArea, "monitor")
+        self.splitDockWidget(self.log_dock, self.monitor_dock, Qt.Horizontal)
+        self.resizeDocks([self.log_dock], [220], Qt.Vertical)
+        self.monitor_dock.hide()
         self.shapes = LiveShapes(self)
         self.shapes.updated.connect(self._show_shapes)
         self.last_report = None
         self._shown_node: str | None = None
         self._states: dict[str, tuple[str, str]] = {}  # node id -> (state, detail) shown
+        self.runner = RunController(self)
+        self._run_states: dict[str, tuple[str, str]] = {}  # states a run reported, over the stored ones
+        self._run_ignored = False  # the document was replaced while a run went on
+        self._untitled_run_dir: Path | None = None
+        self.port_views: list = []  # open port view windows
         self._build_actions()
+        self.runner.event.connect(self._run_event)
+        self.runner.output.connect(lambda text: self.log.add("output", text))
+        self.runner.finished.connect(self._run_finished)
+        self.monitor.stop_requested.connect(lambda node: self.stop_learning())
+        self.monitor.training_started.connect(self._training_started)
+        self.canvas.context_menu_requested.connect(self._context_menu)
+        self.canvas.port_double_clicked.connect(self._port_double_clicked)
         self.repository.node_requested.connect(self.add_node_at_center)
         self.canvas.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.canvas.selection_changed.connect(self._selection_changed)
@@ -130,7 +154,35 @@ class MainWindow(QMainWindow):
         self._action(edit, "&Find Node...", self.repository.focus_search, QKeySequence.Find)
         view = bar.addMenu("&View")
         self._action(view, "&Fit to View", self.canvas.fit, QKeySequence("F"))
+        view.addSeparator()
+        for dock in (self.monitor_dock, self.log_dock):
+            view.addAction(dock.toggleViewAction())
+        self._build_run_actions(bar.addMenu("&Run"))
         self._update_recent_menu()
+
+    def _build_run_actions(self, menu) -> None:
+        """Execute / Cancel / Reset with KNIME's keys (F7, Shift+F7, F9, F8), in the Run menu,
+        a toolbar and the node context menu."""
+        style = self.style()
+        self.execute_selected_action = self._action(
+            menu, "&Execute Selected", self.execute_selected, QKeySequence("F7"))
+        self.execute_all_action = self._action(menu, "Execute &All", self.execute_all, QKeySequence("Shift+F7"))
+        self.cancel_action = self._action(menu, "&Cancel", self.cancel_run, QKeySequence("F9"))
+        self.stop_action = self._action(menu, "&Stop Learning", self.stop_learning, QKeySequence("Shift+F9"))
+        menu.addSeparator()
+        self.reset_action = self._action(menu, "&Reset", self.reset_selected, QKeySequence("F8"))
+        menu.addSeparator()
+        self._action(menu, "Learning &Monitor", lambda: self.open_monitor())
+        icons = {self.execute_selected_action: QStyle.SP_MediaPlay, self.execute_all_action: QStyle.SP_MediaSeekForward,
+                 self.cancel_action: QStyle.SP_BrowserStop, self.stop_action: QStyle.SP_MediaStop,
+                 self.reset_action: QStyle.SP_BrowserReload}
+        toolbar = self.addToolBar("Run")
+        toolbar.setObjectName("run-toolbar")
+        for action, icon in icons.items():
+            action.setIcon(style.standardIcon(icon))
+            action.setToolTip(f"{action.text().replace('&', '')} ({action.shortcut().toString()})")
+            toolbar.addAction(action)
+        self._update_run_actions()
 
     # -- files ------------------------------------------------------------------------
     def confirm_discard(self) -> bool:
@@ -219,6 +271,16 @@ class MainWindow(QMainWindow):
         if not self.confirm_discard():
             event.ignore()
             return
+        if self.runner.running:
+            answer = QMessageBox.question(self, "A run is in progress",
+                                          "Training is still running. Cancel the run and quit?")
+            if answer != QMessageBox.Yes:
+                event.ignore()
+                return
+            self.runner.cancel()
+            if not self.runner.wait(3000):
+                self.runner.kill()
+                self.runner.wait(3000)
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.shapes.stop()
@@ -311,6 +373,242 @@ class MainWindow(QMainWindow):
         except WorkflowEditError as exc:
             self.statusBar().showMessage(str(exc.problems[0]), 8000)
 
+    # -- running ----------------------------------------------------------------------------
+    def run_dir(self) -> Path:
+        """Where runs keep outputs: ``runs/<name>`` beside the file (shared with `nodeflow run`),
+        or a temporary folder for an untitled workflow."""
+        from nodeflow.runtime.engine import default_run_dir
+
+        if self.document.path is not None:
+            return default_run_dir(self.document.path)
+        if self._untitled_run_dir is None:
+            import tempfile
+
+            self._untitled_run_dir = Path(tempfile.mkdtemp(prefix="nodeflow-untitled-"))
+        return self._untitled_run_dir
+
+    def execute_all(self) -> bool:
+        return self.execute(None)
+
+    def execute_selected(self) -> bool:
+        selected = self.canvas.selected()
+        if not selected:
+            self.statusBar().showMessage("Select the nodes to execute (or use Execute All, Shift+F7)", 8000)
+            return False
+        return self.execute(selected)
+
+    def execute(self, targets: list[str] | None) -> bool:
+        """Run the targets and what they need (everything when None) in a child process.
+
+        Only the part of the workflow that runs must be valid, as in KNIME: a half-wired
+        branch elsewhere does not block executing a finished one."""
+        if self.runner.running:
+            self.statusBar().showMessage("A run is already in progress", 6000)
+            return False
+        workflow = self.document.workflow.copy()
+        if targets:
+            workflow = self.document.workflow.copy()
+            keep = set(targets).union(*(workflow.upstream(t) for t in targets))
+            if all(workflow.spec(n).family == "layer" for n in targets):
+                self.statusBar().showMessage(
+                    "Layer nodes do not run on their own: execute the learner they feed", 8000)
+                return False
+            for node_id in [n for n in workflow.nodes if n not in keep]:
+                workflow.remove_node(node_id)
+        problems = validate(workflow)
+        if problems:
+            for problem in problems:
+                self.log.add("error", f"cannot run: {problem}")
+            self.statusBar().showMessage(f"Cannot run: {problems[0]}", 10000)
+            self.log_dock.show()
+            return False
+        runnable = [n for n in workflow.nodes if workflow.spec(n).family != "layer"]
+        self._run_states = {n: ("queued", "waiting to run") for n in runnable}
+        self._run_ignored = False
+        self.refresh_states()
+        self.log.add("info", f"executing {'all nodes' if targets is None else ', '.join(targets)}")
+        self.runner.start(workflow, self.run_dir(), targets)
+        self._update_run_actions()
+        return True
+
+    def cancel_run(self) -> None:
+        if self.runner.running:
+            self.log.add("warning", "cancel requested")
+            self.runner.cancel()
+
+    def stop_learning(self) -> None:
+        if self.runner.running:
+            self.log.add("info", "stop learning requested: training ends after the current batch")
+            self.runner.stop_learning()
+
+    def reset_selected(self) -> None:
+        """Forget the outputs of the selected nodes and everything after them (all when none
+        is selected), so that the next run executes them again."""
+        if self.runner.running:
+            return
+        workflow = self.document.workflow
+        chosen = set(self.canvas.selected()) or set(workflow.nodes)
+        for node_id in list(chosen):
+            chosen |= workflow.downstream(node_id)
+        self.reset_nodes(sorted(chosen))
+
+    def reset_nodes(self, node_ids: list[str]) -> None:
+        from nodeflow.runtime.engine import reset_nodes
+
+        forgotten = reset_nodes(self.run_dir(), node_ids)
+        for node_id in node_ids:
+            self._run_states.pop(node_id, None)
+        self.refresh_states()
+        if forgotten:
+            self.log.add("info", f"reset {', '.join(forgotten)}")
+
+    def _update_run_actions(self) -> None:
+        running = self.runner.running
+        for action in (self.execute_selected_action, self.execute_all_action, self.reset_action):
+            action.setEnabled(not running)
+        self.cancel_action.setEnabled(running)
+        self.stop_action.setEnabled(running)
+
+    def _run_event(self, event: dict) -> None:
+        if self._run_ignored:
+            return
+        self.log.add_event(event)
+        self.monitor.handle_event(event)
+        kind, node_id = event.get("event"), event.get("node")
+        if kind == "node_status" and node_id in self.document.workflow.nodes:
+            status = event.get("status")
+            state = {
+                "queued": ("queued", "waiting to run"),
+                "running": ("running", "running"),
+                "executed": ("executed", "output reused: unchanged since the last run" if event.get("cached")
+                             else f"executed in {event.get('seconds', 0):.2f} s"),
+                "failed": ("failed", event.get("error", "")),
+                "skipped": ("configured", f"skipped: {event.get('reason', '')}"),
+                "cancelled": ("configured", "cancelled"),
+            }.get(status)
+            if state is not None:
+                self._run_states[node_id] = state
+                self._set_state(node_id, *state)
+            if status != "running":
+                self._restore_label(node_id)
+        elif kind == "batch" and node_id in self.document.workflow.nodes:
+            self.canvas.set_shape_text(node_id, f"epoch {event['epoch']}/{event['epochs']} · "
+                                                f"batch {event['batch']}/{event['batches']}")
+
+    def _restore_label(self, node_id: str) -> None:
+        node_shapes = self.last_report.nodes.get(node_id) if self.last_report is not None else None
+        self.canvas.set_shape_text(node_id, shape_label(node_shapes) if node_shapes is not None else "")
+
+    def _run_finished(self, status: str, message: str) -> None:
+        ignored, self._run_ignored = self._run_ignored, False
+        self.monitor.run_ended()
+        self._update_run_actions()
+        if ignored:
+            return
+        kept = {}
+        if status == "crashed":  # the child could not say it failed: say it for the node that ran
+            for node_id, node_status in self.runner.node_states.items():
+                if node_status == "running" and node_id in self.document.workflow.nodes:
+                    kept[node_id] = ("failed", message)
+        for node_id in list(self._run_states):
+            self._restore_label(node_id)
+        self._run_states = kept
+        self._states.clear()
+        self.refresh_states()
+        level = {"executed": "ok", "cancelled": "warning"}.get(status, "error")
+        self.log.add(level, message)
+        self.statusBar().showMessage(message, 15000)
+        if level == "error":
+            self.log_dock.show()
+        if self._shown_node is not None:  # column pickers may know more now
+            self.properties.set_known_columns(self.upstream_columns(self._shown_node))
+
+    def _training_started(self, node_id: str) -> None:
+        if not self.monitor_dock.isVisible():
+            self.monitor_dock.show()
+        self.monitor_dock.raise_()
+        self.monitor.show_learner(node_id)
+
+    def open_monitor(self, node_id: str | None = None) -> None:
+        """Show the monitor; for a learner not trained in this session, its stored history."""
+        if node_id is not None and node_id not in self.monitor.records:
+            history = self._stored_history(node_id)
+            if history:
+                self.monitor.load_history(node_id, history)
+        elif node_id is not None:
+            self.monitor.show_learner(node_id)
+        self.monitor_dock.show()
+        self.monitor_dock.raise_()
+
+    def _stored_history(self, node_id: str) -> list[dict[str, float]]:
+        from nodeflow.runtime.storage import SUFFIX, load_value
+
+        spec = self.document.workflow.spec(node_id)
+        port = next((p for p in spec.outputs if p.view == "history"), None) if spec else None
+        path = self.run_dir() / "nodes" / node_id / f"{port.name}{SUFFIX['table']}" if port else None
+        if path is None or not path.exists():
+            return []
+        table = load_value("table", path)
+        metrics = [c for c in table.column_names if c != "epoch"]
+        return [{m: float(table[m][i]) for m in metrics} for i in range(table.num_rows)]
+
+    # -- node context menu and port views --------------------------------------------------------
+    def _context_menu(self, node_id: str, port, global_pos) -> None:
+        menu = self.node_menu(node_id, port)
+        menu.exec(global_pos)
+
+    def node_menu(self, node_id: str, port=None) -> QMenu:
+        """The right-click menu of a node (or of the empty canvas when node_id is "")."""
+        menu = QMenu(self)
+        workflow = self.document.workflow
+        if node_id and node_id not in self.canvas.selected():
+            self.canvas.select([node_id])
+        menu.addAction(self.execute_selected_action if node_id else self.execute_all_action)
+        if node_id:
+            menu.addAction(self.execute_all_action)
+        menu.addAction(self.cancel_action)
+        menu.addAction(self.reset_action)
+        spec = workflow.spec(node_id) if node_id else None
+        if spec is None:
+            return menu
+        if any(p.view == "history" for p in spec.outputs):
+            menu.addSeparator()
+            menu.addAction("Open Learning Monitor", lambda: self.open_monitor(node_id))
+        state, detail = self._states.get(node_id, ("", ""))
+        if state == "failed":
+            menu.addAction("Show Error...", lambda: QMessageBox.warning(self, f"{node_id} failed", detail))
+        views = [p for p in spec.outputs if p.type != "network"]
+        if views:
+            menu.addSeparator()
+        for out in views:
+            action = menu.addAction(f"View {out.name} ({out.type})",
+                                    lambda name=out.name: self.open_port_view(node_id, name))
+            action.setEnabled(state == "executed")
+        return menu
+
+    def _port_double_clicked(self, node_id: str, port: str, output: bool) -> None:
+        if output:
+            self.open_port_view(node_id, port)
+            return
+        edges = self.document.workflow.incoming(node_id, port)
+        if edges:
+            self.open_port_view(edges[0].source, edges[0].source_port)
+
+    def open_port_view(self, node_id: str, port: str):
+        """A window with the value an executed node's output port holds (table, model, ...)."""
+        from .port_views import PortViewError, open_port_view
+
+        try:
+            dialog = open_port_view(self, self.document.workflow, self.run_dir(), node_id, port)
+        except PortViewError as exc:
+            self.statusBar().showMessage(str(exc), 10000)
+            return None
+        if self._states.get(node_id, ("",))[0] != "executed":
+            self.statusBar().showMessage(f"{node_id} changed since this output was computed: "
+                                         "execute it again to update the view", 10000)
+        self.port_views = [v for v in self.port_views if v.isVisible()] + [dialog]
+        return dialog
+
     # -- following the document ------------------------------------------------------------
     def _selection_changed(self, node_ids: list[str]) -> None:
         node_id = node_ids[0] if len(node_ids) == 1 else None
@@ -326,12 +624,9 @@ class MainWindow(QMainWindow):
 
     def upstream_columns(self, node_id: str) -> list[str] | None:
         """Columns of the table(s) flowing into a node, when a run has stored them."""
-        from nodeflow.runtime.engine import default_run_dir
         from nodeflow.runtime.storage import SUFFIX, stored_columns
 
-        if self.document.path is None:
-            return None
-        run_dir = default_run_dir(self.document.path)
+        run_dir = self.run_dir()
         columns: list[str] = []
         for edge in self.document.workflow.incoming(node_id):
             spec = self.document.workflow.spec(edge.source)
@@ -346,6 +641,10 @@ class MainWindow(QMainWindow):
 
     def _document_reset(self) -> None:
         self._states.clear()  # the canvas made new node views
+        self._run_states.clear()
+        if self.runner.running:  # another workflow now: the run's events no longer apply
+            self._run_ignored = True
+            self.runner.cancel()
         self._selection_changed([])
 
     def _node_changed(self, node_id: str) -> None:
@@ -358,6 +657,12 @@ class MainWindow(QMainWindow):
     def _document_changed(self) -> None:
         name = self.document.path.name if self.document.path else "Untitled"
         self.setWindowTitle(f"{name}{'*' if self.document.modified else ''} \u2014 NodeFlow")
+        self.refresh_states()
+        self.shapes.request(self.document.workflow)
+
+    def refresh_states(self) -> None:
+        """Each node's state: not configured (validation), then what a run under way says,
+        then executed / failed from the stored outputs, else configured."""
         problems = validate(self.document.workflow)
         broken: dict[str, list[str]] = {}
         for problem in problems:
@@ -367,48 +672,37 @@ class MainWindow(QMainWindow):
         for node_id in self.document.workflow.nodes:
             if node_id in broken:
                 self._set_state(node_id, "not configured", "\n".join(broken[node_id]))
+            elif node_id in self._run_states:
+                self._set_state(node_id, *self._run_states[node_id])
             elif node_id in last_run:
                 self._set_state(node_id, *last_run[node_id])
             else:
                 self._set_state(node_id, "configured")
-        self.shapes.request(self.document.workflow)
 
     def last_run_states(self) -> dict[str, tuple[str, str]]:
-        """Executed / failed states from the last run of this file (e.g. `nodeflow run`).
+        """Executed / failed states kept in the run directory (by the editor or `nodeflow run`).
 
-        A node counts as executed while its fingerprint still matches the stored one, so
-        editing it (or anything upstream) takes it back to configured, as in KNIME."""
-        import json
+        A node counts only while its fingerprint still matches the stored one, so editing
+        it (or anything upstream) takes it back to configured, as in KNIME."""
+        from nodeflow.runtime.engine import Engine, read_state
 
-        from nodeflow.runtime.engine import STATE_FILE, Engine, default_run_dir
-
-        if self.document.path is None or not self.document.workflow.nodes:
+        if not self.document.workflow.nodes:
             return {}
-        run_dir = default_run_dir(self.document.path)
-        try:
-            stored = json.loads((run_dir / STATE_FILE).read_text(encoding="utf-8")).get("nodes", {})
-        except (OSError, ValueError, AttributeError):
+        stored = read_state(self.run_dir())
+        if not stored:
             return {}
-        engine = Engine(self.document.workflow, run_dir)
+        engine = Engine(self.document.workflow, self.run_dir())
         states: dict[str, tuple[str, str]] = {}
         for node_id, entry in stored.items():
             if node_id in self.document.workflow.nodes and isinstance(entry, dict) \
                     and entry.get("key") == engine.key(node_id):
-                states[node_id] = ("executed", "output kept from the last run")
-        try:
-            events = (run_dir / "events.jsonl").read_text(encoding="utf-8").splitlines()
-        except OSError:
-            events = []
-        for line in events:
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue
-            node_id = event.get("node")
-            if event.get("event") == "node_status" and event.get("status") == "failed" \
-                    and node_id in self.document.workflow.nodes and event.get("key") == engine.key(node_id):
-                states[node_id] = ("failed", event.get("error", ""))
+                states[node_id] = ("failed", entry["error"]) if "error" in entry \
+                    else ("executed", "output kept from the last run")
         return states
+
+    def node_state(self, node_id: str) -> tuple[str, str]:
+        """(state, detail) the canvas shows for a node: configured, running, executed, failed..."""
+        return self._states.get(node_id, ("configured", ""))
 
     def _set_state(self, node_id: str, state: str, detail: str = "") -> None:
         """Repaint a node only when its state or reason changed (500 repaints per edit stutter)."""

@@ -53,12 +53,20 @@ class RunControl:
 
     cancel: threading.Event = field(default_factory=threading.Event)
     stop_learning: threading.Event = field(default_factory=threading.Event)
-    stop_file: Path | None = None  # the editor asks a learner to stop by creating this file
+    # the editor's run controller asks a run in a child process to stop learning or to
+    # cancel by creating these files (signals do not exist on every platform)
+    stop_file: Path | None = None
+    cancel_file: Path | None = None
 
     def stop_requested(self) -> bool:
         if not self.stop_learning.is_set() and self.stop_file is not None and self.stop_file.exists():
             self.stop_learning.set()
         return self.stop_learning.is_set()
+
+    def cancel_requested(self) -> bool:
+        if not self.cancel.is_set() and self.cancel_file is not None and self.cancel_file.exists():
+            self.cancel.set()
+        return self.cancel.is_set()
 
 
 @dataclass
@@ -84,7 +92,7 @@ class RunContext:
         self.emit("warning", message=message)
 
     def check_cancelled(self) -> None:
-        if self.control.cancel.is_set():
+        if self.control.cancel_requested():
             raise Cancelled(f"node {self.node_id}: cancelled")
 
     @property

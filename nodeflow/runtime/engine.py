@@ -34,6 +34,7 @@ from .context import Cancelled, NetworkRef, RunContext, RunControl
 from .storage import load_value, save_value, storable
 
 STATE_FILE = "state.json"
+CONTROL_DIR = "control"  # request files of a running run: stop-learning, cancel
 
 
 class WorkflowInvalid(ProblemsError):
@@ -95,7 +96,9 @@ class Engine:
         self.on_event = on_event or (lambda event: None)
         self.control = control or RunControl()
         if self.control.stop_file is None:
-            self.control.stop_file = self.run_dir / "control" / "stop-learning"
+            self.control.stop_file = self.run_dir / CONTROL_DIR / "stop-learning"
+        if self.control.cancel_file is None:
+            self.control.cancel_file = self.run_dir / CONTROL_DIR / "cancel"
         self.use_cache = use_cache
         self.device = device
         self._keys: dict[str, str] = {}
@@ -141,6 +144,8 @@ class Engine:
                 wanted |= self.workflow.upstream(target)
         runnable = [n for n in order if n in wanted and self.workflow.spec(n).family != "layer"]
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        for request in (self.control.stop_file, self.control.cancel_file):
+            request.unlink(missing_ok=True)  # left over from an earlier run that was killed
         state = self._load_state()
         results = {n: NodeResult() for n in runnable}
         with open(self.run_dir / "events.jsonl", "w", encoding="utf-8") as self._events_file:
@@ -150,7 +155,7 @@ class Engine:
                 self._status(node_id, "queued")
             for node_id in runnable:
                 result = results[node_id]
-                if self.control.cancel.is_set():
+                if self.control.cancel_requested():
                     result.status = "cancelled"
                     self._status(node_id, "cancelled")
                     continue
@@ -198,7 +203,8 @@ class Engine:
     def _cached(self, node_id: str, state: dict) -> bool:
         spec = self.workflow.spec(node_id)
         entry = state.get(node_id)
-        if not self.use_cache or spec.family == "io" or not entry or entry.get("key") != self.key(node_id):
+        if not self.use_cache or spec.family == "io" or not entry or entry.get("key") != self.key(node_id) \
+                or "error" in entry:
             return False
         return all(self._output_path(node_id, p.name, p.type).exists()
                    for p in spec.outputs if storable(p.type))
@@ -232,11 +238,11 @@ class Engine:
             self._status(node_id, "cancelled")
             return
         except NodeRunError as exc:
-            self._fail(node_id, result, str(exc))
+            self._fail(node_id, result, state, str(exc))
             return
         except Exception as exc:  # a bug or an unexpected library error: say what, keep the trace
             (node_dir / "traceback.txt").write_text(traceback.format_exc(), encoding="utf-8")
-            self._fail(node_id, result, f"{type(exc).__name__}: {_first_line(exc)}")
+            self._fail(node_id, result, state, f"{type(exc).__name__}: {_first_line(exc)}")
             return
         result.outputs = outputs
         result.status = "executed"
@@ -244,24 +250,55 @@ class Engine:
         state[node_id] = {"key": self.key(node_id), "finished": time.time()}
         self._status(node_id, "executed", seconds=round(result.seconds, 3))
 
-    def _fail(self, node_id: str, result: NodeResult, message: str) -> None:
+    def _fail(self, node_id: str, result: NodeResult, state: dict, message: str) -> None:
         result.status = "failed"
         result.error = str(Problem(node_id, None, message))
+        state[node_id] = {"key": self.key(node_id), "error": result.error, "finished": time.time()}
         self.emit({"event": "error", "node": node_id, "message": result.error})
         self._status(node_id, "failed", error=result.error, key=self.key(node_id))
 
     # -- state ------------------------------------------------------------------
     def _load_state(self) -> dict:
-        try:
-            state = json.loads((self.run_dir / STATE_FILE).read_text(encoding="utf-8"))
-            return state.get("nodes", {}) if isinstance(state, dict) else {}
-        except (OSError, ValueError):
-            return {}
+        return read_state(self.run_dir)
 
     def _save_state(self, state: dict) -> None:
-        tmp = self.run_dir / f".{STATE_FILE}.tmp"
-        tmp.write_text(json.dumps({"nodes": state}, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.run_dir / STATE_FILE)
+        write_state(self.run_dir, state)
+
+
+def read_state(run_dir: str | os.PathLike) -> dict:
+    """What the last runs left in a run directory: node id -> {"key": fingerprint,
+    "finished": time} for a node whose outputs are kept, plus "error" if it failed."""
+    try:
+        document = json.loads((Path(run_dir) / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    state = document.get("nodes", {}) if isinstance(document, dict) else {}
+    return state if isinstance(state, dict) else {}
+
+
+def write_state(run_dir: str | os.PathLike, state: dict) -> None:
+    tmp = Path(run_dir) / f".{STATE_FILE}.tmp"
+    tmp.write_text(json.dumps({"nodes": state}, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, Path(run_dir) / STATE_FILE)
+
+
+def reset_nodes(run_dir: str | os.PathLike, node_ids) -> list[str]:
+    """Forget the stored outputs of these nodes (KNIME's Reset): their next run executes
+    them again.  Returns the ids that had something stored."""
+    import shutil
+
+    run_dir = Path(run_dir)
+    state = read_state(run_dir)
+    forgotten = []
+    for node_id in node_ids:
+        folder = run_dir / "nodes" / node_id
+        had = state.pop(node_id, None) is not None or folder.exists()
+        shutil.rmtree(folder, ignore_errors=True)
+        if had:
+            forgotten.append(node_id)
+    if (run_dir / STATE_FILE).exists():
+        write_state(run_dir, state)
+    return forgotten
 
 
 def _stamp(path: str) -> list:

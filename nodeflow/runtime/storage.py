@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 SUFFIX = {"table": ".npz", "model": ".keras", "normalizer": ".json"}
+SUMMARY_SUFFIX = ".summary.json"  # beside a stored model: its layers, read without TensorFlow
 
 
 def storable(port_type: str) -> bool:
@@ -34,12 +35,59 @@ def save_value(port_type: str, value: Any, folder: Path, name: str) -> Path:
             np.savez(handle, __meta__=meta, **arrays)
     elif port_type == "model":
         value.save(tmp)
+        summary = folder / f"{name}{SUMMARY_SUFFIX}"
+        summary.write_text(json.dumps(model_summary(value), indent=1), encoding="utf-8")
     elif port_type == "normalizer":
         tmp.write_text(json.dumps(value.to_json(), indent=1), encoding="utf-8")
     else:  # pragma: no cover - guarded by storable()
         raise TypeError(f"cannot store a {port_type}")
     os.replace(tmp, path)
     return path
+
+
+def model_summary(model) -> dict:
+    """Layers, output shapes and parameter counts of a Keras model, as plain JSON.
+
+    The editor's model view reads this instead of loading the model, so looking at a
+    trained model never imports TensorFlow into the editor."""
+
+    def shape(tensor) -> list | None:
+        try:
+            return [None if d is None else int(d) for d in tensor.shape]
+        except (AttributeError, TypeError, ValueError):
+            return None
+
+    layers = []
+    for layer in model.layers:
+        try:
+            output = shape(layer.output)
+        except (AttributeError, ValueError):  # a layer used more than once has no single output
+            output = None
+        layers.append({
+            "name": layer.name,
+            "class": type(layer).__name__,
+            "output_shape": output,
+            "params": int(layer.count_params()) if layer.built else 0,
+            "trainable": bool(layer.trainable),
+        })
+    trainable = sum(_size(w.shape) for w in model.trainable_weights)
+    total = int(model.count_params())
+    return {
+        "name": model.name,
+        "inputs": [shape(t) for t in model.inputs],
+        "outputs": [shape(t) for t in model.outputs],
+        "layers": layers,
+        "params": total,
+        "trainable_params": trainable,
+        "non_trainable_params": total - trainable,
+    }
+
+
+def _size(shape) -> int:
+    size = 1
+    for d in shape:
+        size *= int(d)
+    return size
 
 
 def stored_columns(path: Path) -> list[str] | None:

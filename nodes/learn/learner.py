@@ -273,6 +273,20 @@ def _device_scope(context, choice):
     return tf.device(f"/GPU:{index}"), f"GPU:{index}"
 
 
+def _device_description(tf, device_name: str) -> str:
+    """``NVIDIA H100 80GB HBM3`` for a GPU, the processor for the CPU (for the monitor)."""
+    import platform
+
+    kind, _, index = device_name.partition(":")
+    if kind == "GPU":
+        try:
+            gpu = tf.config.list_physical_devices("GPU")[int(index)]
+            return tf.config.experimental.get_device_details(gpu).get("device_name", device_name)
+        except (IndexError, ValueError, RuntimeError):
+            return device_name
+    return platform.processor() or platform.machine() or "CPU"
+
+
 def _adapt_normalization(keras, model, x, context):
     """Normalization layers without mean/variance learn them from the training data."""
     for layer in model.layers:
@@ -300,7 +314,7 @@ def run_learner(context, inputs, params):
         keras.config.set_dtype_policy("mixed_float16")
     try:
         scope, device_name = _device_scope(context, choice)
-        context.emit("device", device=device_name)
+        context.emit("device", device=device_name, description=_device_description(tf, device_name))
         with scope:
             model = inputs["network"].build(name=context.node_id)
             x, ys, losses = _sample_arrays(inputs["training"], params, model, "training")
@@ -419,7 +433,7 @@ SPEC = NodeSpec(
     ),
     inputs=(NETWORK, TRAIN, VALIDATION),
     outputs=(Port("model", "model", "The trained model."),
-             Port("history", "table", "One row per epoch: the loss and metrics.")),
+             Port("history", "table", "One row per epoch: the loss and metrics.", view="history")),
     params=(
         ColumnsParam(name="feature_columns", min_count=1,
                      help="Columns fed to the network's inputs, in order: numeric columns are "

@@ -189,10 +189,11 @@ SCORER = NodeSpec(
     inputs=(Port("table", "table", "A table holding both the true and the predicted column."),),
     outputs=(
         Port("metrics", "table",
-             "One row per metric: columns metric, class (empty for whole-table metrics) and value."),
+             "One row per metric: columns metric, class (empty for whole-table metrics) and value.",
+             view="metrics"),
         Port("confusion_matrix", "table",
              "Counts of rows per true class (rows) and predicted class (columns); empty for "
-             "regression."),
+             "regression.", view="confusion_matrix"),
     ),
     params=(
         TextParam(name="truth_column", allow_empty=False,

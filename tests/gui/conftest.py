@@ -8,6 +8,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import gc  # noqa: E402
 
 import pytest  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+
+from nodeflow.gui.main_window import MainWindow  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -21,3 +25,22 @@ def _collect_qt_objects(qapp):
     yield
     gc.collect()
     qapp.processEvents()
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    win = MainWindow(settings=settings)
+    qtbot.addWidget(win)
+    win.resize(1300, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    # a test never blocks on a dialog: unsaved-changes questions answer "discard"
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Discard)
+    yield win
+    if win.runner.running:  # a failed test may leave a run going: never leave a child behind
+        win.runner.kill()
+        win.runner.wait(10000)
+        qtbot.waitUntil(lambda: not win.runner.running, timeout=10000)
+    win.document.undo_stack.setClean()
+    win.close()

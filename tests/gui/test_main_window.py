@@ -12,21 +12,6 @@ from nodeflow.gui.repository import mime_data_for
 from tests.conftest import WORKFLOWS
 
 
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    win = MainWindow(settings=settings)
-    qtbot.addWidget(win)
-    win.resize(1300, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    # a test never blocks on a dialog: unsaved-changes questions answer "discard"
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Discard)
-    yield win
-    win.document.undo_stack.setClean()
-    win.close()
-
-
 def drop_from_repository(window, type_id, scene_point):
     """Drag enter, move and drop of a repository item at a point of the canvas."""
     viewer = window.canvas.viewer()

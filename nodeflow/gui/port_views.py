@@ -1,0 +1,728 @@
+"""Port views: windows showing the value a node's output port produced in the last run.
+
+As in KNIME, every output port can be opened after its node ran.  The value is read
+back from the run directory (``run_dir/nodes/<node>/<port><suffix>``, written by
+:mod:`nodeflow.runtime.storage`), so a view shows exactly what the next node received.
+
+Decisions
+---------
+- The view is chosen from data: :data:`VIEWS` maps a port's ``view`` (when it has one)
+  or else its type to a view class, so a new kind of port view is one table entry.
+  Every view class has ``from_output(output)``, building itself from a
+  :class:`StoredOutput` (the node, the port and where its files lie).
+- Tables are paged (:data:`PAGE_ROWS` rows a page): a model over a 60,000-row image
+  table only ever formats the rows on screen.  Row headers are the 0-based row index
+  of the whole table, as ``Table`` counts rows.  Per-row image arrays show as
+  thumbnails, each scaled between its own min and max.
+- Models are shown from the layer summary saved beside them, never by loading the
+  ``.keras`` file: opening a view must not import TensorFlow into the editor.
+- Special views of tables (learning curves, confusion matrix) keep a plain "Table" tab,
+  so the raw numbers are always one click away.
+- Nothing to show (a network port, a node that has not run) is a :class:`PortViewError`
+  with a message for the user; the caller shows it instead of a window.
+
+Imports PySide6, NumPy, :mod:`nodeflow.core` and the runtime's storage, never TensorFlow.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractScrollArea,
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nodeflow.core.ports import Port
+from nodeflow.core.spec import NodeSpec
+from nodeflow.core.workflow import Workflow
+from nodeflow.runtime.storage import SUFFIX, SUMMARY_SUFFIX, load_value
+from nodeflow.runtime.table import Table
+
+PAGE_ROWS = 100
+THUMB_HEIGHT = 48  # pixels; thumbnails wider than 4x this are scaled to that width instead
+MAX_COLUMN_WIDTH = 320
+TOOLTIP_VALUES = 256  # per-row arrays up to this many values show in full in the tooltip
+HEAT_COLOR = (31, 84, 168)  # the heat map's colour at 100 % of a true class's rows
+HEAT_CELL = (52, 36)  # a heat map cell's least width and its height, in pixels
+NUMBER_ALIGN = Qt.AlignRight | Qt.AlignVCenter
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+class PortViewError(Exception):
+    """There is nothing to show for this port; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class StoredOutput:
+    """One output port of one node, and the folder its stored value lives in."""
+
+    node_id: str
+    spec: NodeSpec
+    port: Port
+    folder: Path  # run_dir / "nodes" / node_id
+
+    @property
+    def path(self) -> Path:
+        return self.folder / f"{self.port.name}{SUFFIX[self.port.type]}"
+
+    def load(self) -> Any:
+        """The stored value; an unreadable file is a PortViewError, not a crash in the editor."""
+        try:
+            return load_value(self.port.type, self.path)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            raise PortViewError(f"node {self.node_id}: cannot read the stored output on port "
+                                f"{self.port.name} ({exc}); re-execute the node") from None
+
+    def sibling(self, view: str) -> StoredOutput | None:
+        """Another stored output of the same node with the given ``view``, if it exists."""
+        for port in self.spec.outputs:
+            if port.view == view and port.name != self.port.name:
+                other = StoredOutput(self.node_id, self.spec, port, self.folder)
+                if other.path.exists():
+                    return other
+        return None
+
+
+# --------------------------------------------------------------------------- formatting
+def format_number(value: Any) -> str:
+    """Compact text of one scalar: floats as ``:.6g``, bytes decoded, the rest as ``str``."""
+    if isinstance(value, (bytes, np.bytes_)):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.6g}"
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return str(value)
+
+
+def format_shape(shape: Any) -> str:
+    """``[None, 3]`` -> ``(None, 3)``, ``[5]`` -> ``(5,)``; an unknown shape is ``?``."""
+    if shape is None:
+        return "?"
+    return str(tuple(shape))
+
+
+def dims(shape: tuple[int, ...]) -> str:
+    """``(8, 8)`` -> ``8×8``."""
+    return "×".join(str(d) for d in shape)
+
+
+def column_type(array: np.ndarray) -> str:
+    """What a column holds, as a header shows it: ``text``, ``float64``, ``float32 8×8``."""
+    kind = "text" if array.dtype.kind in "US" else str(array.dtype)
+    return f"{kind} {dims(array.shape[1:])}" if array.ndim > 1 else kind
+
+
+def is_image_column(array: np.ndarray) -> bool:
+    """Per-row (h, w) or (h, w, c) numbers with c in 1, 3, 4 and h, w >= 4 look like images."""
+    shape = array.shape[1:]
+    if array.dtype.kind not in "biuf" or len(shape) not in (2, 3):
+        return False
+    return shape[0] >= 4 and shape[1] >= 4 and (len(shape) == 2 or shape[2] in (1, 3, 4))
+
+
+def array_preview(value: np.ndarray, shown: int = 3) -> str:
+    """``[0.1, 0.2, 0.3, …] (64)``: the first values of a per-row array and its size."""
+    flat = value.reshape(-1)
+    items = [format_number(v) for v in flat[:shown]]
+    if flat.size > shown:
+        return f"[{', '.join(items)}, …] ({flat.size})"
+    return f"[{', '.join(items)}]"
+
+
+def array_tooltip(value: np.ndarray) -> str:
+    head = f"{dims(value.shape)} {value.dtype}"
+    if value.size <= TOOLTIP_VALUES:
+        return f"{head}\n{np.array2string(value, threshold=TOOLTIP_VALUES, max_line_width=100)}"
+    flat = value.reshape(-1).astype(np.float64, copy=False) if value.dtype.kind in "biuf" else None
+    if flat is None:
+        return head
+    return f"{head}, min {np.nanmin(flat):.6g}, max {np.nanmax(flat):.6g}"
+
+
+def thumbnail(value: np.ndarray, height: int = THUMB_HEIGHT) -> QPixmap:
+    """An image array scaled between its own min and max to 0..255, ``height`` pixels high.
+
+    Small images are enlarged without smoothing, so an 8x8 digit shows its pixels."""
+    data = np.nan_to_num(np.asarray(value, dtype=np.float64))
+    if data.ndim == 3 and data.shape[2] == 1:
+        data = data[:, :, 0]
+    low, high = float(data.min()), float(data.max())
+    pixels = np.ascontiguousarray(((data - low) / ((high - low) or 1.0) * 255).round().astype(np.uint8))
+    h, w = pixels.shape[:2]
+    channels = 1 if pixels.ndim == 2 else pixels.shape[2]
+    fmt = {1: QImage.Format_Grayscale8, 3: QImage.Format_RGB888, 4: QImage.Format_RGBA8888}[channels]
+    image = QImage(pixels.tobytes(), w, h, w * channels, fmt).copy()  # copy: own the pixel buffer
+    mode = Qt.FastTransformation if h < height else Qt.SmoothTransformation
+    if w * height > 4 * height * h:  # very wide: limit the width, keep the aspect
+        return QPixmap.fromImage(image.scaledToWidth(4 * height, mode))
+    return QPixmap.fromImage(image.scaledToHeight(height, mode))
+
+
+def read_only_table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().setVisible(False)
+    return table
+
+
+def cell(text: str, number: bool = False, tooltip: str = "") -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    if number:
+        item.setTextAlignment(NUMBER_ALIGN)
+    if tooltip:
+        item.setToolTip(tooltip)
+    return item
+
+
+# --------------------------------------------------------------------------- tables
+class TableModel(QAbstractTableModel):
+    """One page of a :class:`Table`: ``PAGE_ROWS`` rows from ``page * PAGE_ROWS`` on.
+
+    Paging (rather than one model over every row) keeps a large table cheap: only the
+    rows of the page are ever formatted or turned into thumbnails."""
+
+    def __init__(self, table: Table, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.table = table
+        self._arrays = [table[name] for name in table.column_names]
+        self._images = [is_image_column(a) for a in self._arrays]
+        self._pixmaps: dict[tuple[int, int], QPixmap] = {}
+        self.page = 0
+
+    @property
+    def page_count(self) -> int:
+        return max(1, math.ceil(self.table.num_rows / PAGE_ROWS))
+
+    @property
+    def first_row(self) -> int:
+        return self.page * PAGE_ROWS
+
+    @property
+    def image_columns(self) -> list[bool]:
+        """Per column: is it shown as thumbnails?"""
+        return list(self._images)
+
+    @property
+    def has_images(self) -> bool:
+        return any(self._images)
+
+    def set_page(self, page: int) -> None:
+        """Show page ``page`` (0-based), clamped to the pages there are."""
+        page = min(max(page, 0), self.page_count - 1)
+        if page != self.page:
+            self.beginResetModel()
+            self.page = page
+            self._pixmaps.clear()
+            self.endResetModel()
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        if parent.isValid():
+            return 0
+        return max(0, min(PAGE_ROWS, self.table.num_rows - self.first_row))
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._arrays)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
+        if orientation == Qt.Vertical:
+            if role == Qt.DisplayRole:
+                return str(self.first_row + section)
+            if role == Qt.ToolTipRole:
+                return f"row {self.first_row + section} (counted from 0)"
+            return None
+        if not 0 <= section < len(self._arrays):
+            return None
+        array = self._arrays[section]
+        name = self.table.column_names[section]
+        if role == Qt.DisplayRole:
+            return f"{name}\n{column_type(array)}"
+        if role == Qt.ToolTipRole:
+            per_row = f", {dims(array.shape[1:])} per row" if array.ndim > 1 else ""
+            return f"{name}: {array.dtype}{per_row}"
+        return None
+
+    def data(self, index: ModelIndex, role: int = Qt.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        array = self._arrays[index.column()]
+        value = array[self.first_row + index.row()]
+        if self._images[index.column()]:
+            if role == Qt.DecorationRole:
+                return self._thumbnail(index.row(), index.column(), value)
+            if role == Qt.ToolTipRole:
+                return array_tooltip(value)
+            return None
+        if role == Qt.DisplayRole:
+            return array_preview(value) if array.ndim > 1 else format_number(value)
+        if role == Qt.ToolTipRole:
+            return array_tooltip(value) if array.ndim > 1 else format_number(value)
+        if role == Qt.TextAlignmentRole and array.ndim == 1 and array.dtype.kind in "biuf":
+            return NUMBER_ALIGN
+        return None
+
+    def _thumbnail(self, row: int, column: int, value: np.ndarray) -> QPixmap:
+        pixmap = self._pixmaps.get((row, column))
+        if pixmap is None:
+            pixmap = self._pixmaps[(row, column)] = thumbnail(value)
+        return pixmap
+
+
+class ThumbnailDelegate(QStyledItemDelegate):
+    """Draws a cell's thumbnail centred in the cell.
+
+    The default delegate puts a decoration at the left of an (empty) text box, which
+    leaves a stray focus frame beside every image."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        pixmap = index.data(Qt.DecorationRole)
+        if not isinstance(pixmap, QPixmap):
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.icon = QIcon()
+        opt.text = ""
+        opt.features &= ~QStyleOptionViewItem.HasDecoration
+        style = opt.widget.style() if opt.widget else QApplication.style()
+        style.drawControl(QStyle.CE_ItemViewItem, opt, painter, opt.widget)  # background, selection
+        painter.drawPixmap(QStyle.alignedRect(opt.direction, Qt.AlignCenter, pixmap.size(), opt.rect), pixmap)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
+        pixmap = index.data(Qt.DecorationRole)
+        if isinstance(pixmap, QPixmap):
+            return pixmap.size() + QSize(8, 6)
+        return super().sizeHint(option, index)
+
+
+class TableView(QWidget):
+    """A table, a page at a time, with ◀ Prev / Next ▶, a page number and the rows shown."""
+
+    def __init__(self, table: Table, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.table = table
+        self.table_model = TableModel(table, self)
+        self.view = QTableView()
+        self.view.setModel(self.table_model)
+        self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.setIconSize(QSize(4 * THUMB_HEIGHT, THUMB_HEIGHT))
+        self.view.horizontalHeader().setDefaultAlignment(Qt.AlignCenter)
+        if self.table_model.has_images:
+            self.view.verticalHeader().setDefaultSectionSize(THUMB_HEIGHT + 6)
+            self._delegate = ThumbnailDelegate(self.view)
+            for column, image in enumerate(self.table_model.image_columns):
+                if image:
+                    self.view.setItemDelegateForColumn(column, self._delegate)
+        self.prev_button = QPushButton("◀ Prev")
+        self.next_button = QPushButton("Next ▶")
+        self.page_spin = QSpinBox()
+        self.page_spin.setRange(1, self.table_model.page_count)
+        self.page_spin.setPrefix("page ")
+        self.page_spin.setSuffix(f" of {self.table_model.page_count:,}")
+        self.rows_label = QLabel()
+        self.empty_label = QLabel("empty table (0 columns)")
+        self.empty_label.setAlignment(Qt.AlignCenter)
+        bar = QHBoxLayout()
+        for widget in (self.prev_button, self.page_spin, self.next_button):
+            bar.addWidget(widget)
+        bar.addSpacing(12)
+        bar.addWidget(self.rows_label)
+        bar.addStretch(1)
+        bar.addWidget(QLabel(f"{table.num_rows:,} rows × {len(table):,} columns"))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.empty_label, 1)
+        layout.addLayout(bar)
+        empty = len(table) == 0
+        self.view.setVisible(not empty)
+        self.empty_label.setVisible(empty)
+        for widget in (self.prev_button, self.page_spin, self.next_button):  # one page: nothing to turn
+            widget.setVisible(self.page_count > 1)
+        self.prev_button.clicked.connect(lambda: self.set_page(self.page - 1))
+        self.next_button.clicked.connect(lambda: self.set_page(self.page + 1))
+        self.page_spin.valueChanged.connect(lambda value: self.set_page(value - 1))
+        self._refresh()
+
+    @classmethod
+    def from_output(cls, output: StoredOutput) -> TableView:
+        return cls(output.load())
+
+    def model(self) -> TableModel:
+        return self.table_model
+
+    @property
+    def page(self) -> int:
+        """The page shown, 0-based (the spin box shows it 1-based)."""
+        return self.table_model.page
+
+    @property
+    def page_count(self) -> int:
+        return self.table_model.page_count
+
+    def set_page(self, page: int) -> None:
+        self.table_model.set_page(page)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        model = self.table_model
+        rows, shown = self.table.num_rows, model.rowCount()
+        self.rows_label.setText(
+            f"rows {model.first_row + 1:,}–{model.first_row + shown:,} of {rows:,}" if shown else "no rows"
+        )
+        self.prev_button.setEnabled(self.page > 0)
+        self.next_button.setEnabled(self.page < self.page_count - 1)
+        if self.page_spin.value() != self.page + 1:
+            self.page_spin.blockSignals(True)
+            self.page_spin.setValue(self.page + 1)
+            self.page_spin.blockSignals(False)
+        self.view.resizeColumnsToContents()
+        header = self.view.horizontalHeader()
+        for column in range(model.columnCount()):
+            if header.sectionSize(column) > MAX_COLUMN_WIDTH:
+                header.resizeSection(column, MAX_COLUMN_WIDTH)
+        self.view.scrollToTop()
+
+
+# --------------------------------------------------------------------------- models
+class ModelView(QWidget):
+    """A trained model's layers, read from the summary JSON stored beside the ``.keras`` file."""
+
+    HEADERS = ["Layer", "Type", "Output shape", "Params", "Trainable"]
+
+    def __init__(self, summary: dict, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.summary = summary
+        layers = summary.get("layers", [])
+        self.layers = read_only_table(self.HEADERS)
+        self.layers.setRowCount(len(layers))
+        for row, layer in enumerate(layers):
+            params = int(layer.get("params", 0))
+            items = [
+                cell(str(layer.get("name", ""))),
+                cell(str(layer.get("class", ""))),
+                cell(format_shape(layer.get("output_shape"))),
+                cell(f"{params:,}", number=True),
+                cell("yes" if layer.get("trainable", True) else "no"),
+            ]
+            for column, item in enumerate(items):
+                self.layers.setItem(row, column, item)
+        self.layers.resizeColumnsToContents()
+        shapes = lambda key: ", ".join(format_shape(s) for s in summary.get(key, [])) or "?"  # noqa: E731
+        self.summary_label = QLabel(
+            f"Total {int(summary.get('params', 0)):,} params · "
+            f"{int(summary.get('trainable_params', 0)):,} trainable · "
+            f"{int(summary.get('non_trainable_params', 0)):,} non-trainable · "
+            f"inputs {shapes('inputs')} · outputs {shapes('outputs')}"
+        )
+        self.summary_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel(f"Model <b>{html.escape(str(summary.get('name', '')))}</b>, "
+                                f"{len(layers)} layers"))
+        layout.addWidget(self.layers, 1)
+        layout.addWidget(self.summary_label)
+
+    @classmethod
+    def from_output(cls, output: StoredOutput) -> ModelView:
+        path = output.folder / f"{output.port.name}{SUMMARY_SUFFIX}"
+        if not path.exists():
+            raise PortViewError(f"node {output.node_id}, port {output.port.name}: the stored model has no "
+                                f"layer summary (the run is from an older version); re-execute the node")
+        try:
+            summary = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise PortViewError(f"node {output.node_id}, port {output.port.name}: cannot read the model "
+                                f"summary ({exc}); re-execute the node") from None
+        return cls(summary)
+
+
+# --------------------------------------------------------------------------- history
+class HistoryView(QWidget):
+    """A learner's history: its learning curves (the Learning Monitor's plots) and the table."""
+
+    def __init__(self, table: Table, parent: QWidget | None = None):
+        from .plots import Curves, MetricPlots  # pyqtgraph loads only when a history is shown
+
+        super().__init__(parent)
+        names = [n for n in table.column_names
+                 if n != "epoch" and table[n].ndim == 1 and table[n].dtype.kind in "biuf"]
+        epochs = table["epoch"] if "epoch" in table else np.arange(1, table.num_rows + 1)
+        curves = Curves()
+        for row in range(table.num_rows):
+            curves.add_epoch(int(epochs[row]), {name: float(table[name][row]) for name in names})
+        self.plots = MetricPlots(show_batch_toggle=False)
+        self.plots.set_curves(curves)
+        self.plots.redraw()  # draw now: the plot tabs exist as soon as the view does
+        self.table_view = TableView(table)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.plots, "Curves")
+        self.tabs.addTab(self.table_view, "Table")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+
+    @classmethod
+    def from_output(cls, output: StoredOutput) -> HistoryView:
+        return cls(output.load())
+
+
+# --------------------------------------------------------------------------- scorer
+def heat_color(fraction: float) -> QColor:
+    """White at 0, :data:`HEAT_COLOR` at 1."""
+    f = min(max(fraction, 0.0), 1.0)
+    return QColor(*(round(255 + (c - 255) * f) for c in HEAT_COLOR))
+
+
+class HeatMap(QTableWidget):
+    """A table exactly as large as its cells (scroll bars only when the window is smaller).
+
+    Qt's own size hint counts the scroll bars shown while the headers are still being
+    sized, which leaves an empty margin around a small matrix."""
+
+    def sizeHint(self) -> QSize:
+        frame = 2 * self.frameWidth()
+        return QSize(self.verticalHeader().sizeHint().width() + self.horizontalHeader().length() + frame,
+                     self.horizontalHeader().sizeHint().height() + self.verticalHeader().length() + frame)
+
+
+class ConfusionMatrixView(QWidget):
+    """A scorer's confusion matrix as a heat map, with its accuracy and the metrics table.
+
+    Each cell is coloured by its share of the true class's rows, so the diagonal reads
+    as per-class recall whatever the class sizes."""
+
+    def __init__(self, table: Table, metrics: Table | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.table = table
+        self.heatmap: QTableWidget | None = None
+        self.accuracy_label = QLabel()
+        self.metrics_view = TableView(metrics) if metrics is not None else None
+        matrix_page = QWidget()
+        matrix_layout = QVBoxLayout(matrix_page)
+        matrix_layout.setContentsMargins(0, 0, 0, 0)
+        if len(table) == 0:
+            self.message = QLabel("no confusion matrix: the scorer ran in regression mode")
+            matrix_layout.addWidget(self.message)
+        else:
+            self.message = None
+            truth = table.column_names[0].removesuffix(" (true)")
+            caption = QLabel(f"rows: true <b>{html.escape(truth)}</b> · columns: predicted · "
+                             f"colour: share of the true class's rows")
+            caption.setWordWrap(True)
+            matrix_layout.addWidget(caption)
+            self.heatmap = self._heatmap(table)
+            matrix_layout.addWidget(self.heatmap)
+            matrix_layout.addWidget(self.accuracy_label)
+            matrix_layout.addStretch(1)
+        if self.metrics_view is not None:
+            splitter = QSplitter(Qt.Horizontal)
+            splitter.addWidget(matrix_page)
+            splitter.addWidget(self.metrics_view)
+            splitter.setStretchFactor(0, 1)  # the heat map takes what it needs, the metrics the rest
+            splitter.setStretchFactor(1, 0)
+            main: QWidget = splitter
+        else:
+            main = matrix_page
+        self.table_view = TableView(table)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(main, "Confusion matrix")
+        self.tabs.addTab(self.table_view, "Table")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+
+    @classmethod
+    def from_output(cls, output: StoredOutput) -> ConfusionMatrixView:
+        metrics = output.sibling("metrics")
+        return cls(output.load(), metrics.load() if metrics is not None else None)
+
+    def _heatmap(self, table: Table) -> QTableWidget:
+        classes = [format_number(c) for c in table[table.column_names[0]]]
+        predicted = table.column_names[1:]
+        counts = np.stack([np.asarray(table[p], dtype=np.int64) for p in predicted], axis=1) \
+            if predicted else np.zeros((len(classes), 0), dtype=np.int64)
+        heatmap = HeatMap(len(classes), len(predicted))
+        heatmap.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        heatmap.setHorizontalHeaderLabels(predicted)
+        heatmap.setVerticalHeaderLabels(classes)
+        bold = QFont(heatmap.font())
+        bold.setBold(True)
+        correct = 0
+        for row, true_class in enumerate(classes):
+            total = int(counts[row].sum())
+            for column, predicted_class in enumerate(predicted):
+                count = int(counts[row, column])
+                share = count / total if total else 0.0
+                item = cell(f"{count:,}", tooltip=f"true {true_class}, predicted {predicted_class}: "
+                                                  f"{count:,} of {total:,} rows ({share:.1%})")
+                item.setTextAlignment(Qt.AlignCenter)
+                item.setBackground(QBrush(heat_color(share)))
+                item.setForeground(QBrush(QColor("white" if share > 0.5 else "black")))
+                if predicted_class == true_class:
+                    item.setFont(bold)
+                    correct += count
+                heatmap.setItem(row, column, item)
+        total = int(counts.sum())
+        self.accuracy_label.setText(
+            f"Accuracy {correct / total:.4f} ({correct:,} of {total:,} rows on the diagonal)" if total
+            else "Accuracy: no rows"
+        )
+        heatmap.horizontalHeader().setMinimumSectionSize(HEAT_CELL[0])
+        heatmap.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        heatmap.verticalHeader().setDefaultSectionSize(HEAT_CELL[1])
+        heatmap.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)
+        heatmap.setSizeAdjustPolicy(QAbstractScrollArea.AdjustToContents)  # no empty space around it
+        heatmap.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Maximum)
+        heatmap.setSelectionMode(QAbstractItemView.NoSelection)  # a selected cell would hide its colour
+        return heatmap
+
+
+# --------------------------------------------------------------------------- normalizer
+METHOD_HELP = {
+    "min_max": "the fitted min..max range maps onto new_min..new_max",
+    "z_score": "(x - mean) / std",
+    "decimal_scaling": "x / 10^power",
+}
+
+
+class NormalizerView(QWidget):
+    """A fitted normalizer: its method and, per column, the parameters it applies."""
+
+    def __init__(self, normalizer: Any, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.normalizer = normalizer
+        parameters: dict[str, dict[str, float]] = normalizer.parameters
+        keys: list[str] = []
+        for params in parameters.values():
+            keys += [k for k in params if k not in keys]
+        self.method_label = QLabel(f"Method <b>{normalizer.method}</b>: "
+                                   f"{html.escape(METHOD_HELP.get(normalizer.method, ''))} "
+                                   f"({len(parameters)} columns)")
+        self.parameters = read_only_table(["column", *keys])
+        self.parameters.setRowCount(len(parameters))
+        for row, (column, params) in enumerate(parameters.items()):
+            self.parameters.setItem(row, 0, cell(column))
+            for i, key in enumerate(keys, start=1):
+                value = params.get(key)
+                self.parameters.setItem(row, i, cell("" if value is None else format_number(value), True))
+        self.parameters.resizeColumnsToContents()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.method_label)
+        layout.addWidget(self.parameters, 1)
+
+    @classmethod
+    def from_output(cls, output: StoredOutput) -> NormalizerView:
+        return cls(output.load())
+
+
+# --------------------------------------------------------------------------- opening
+# a port's view (if any), else its type -> the view class showing it
+VIEWS: dict[str, type[QWidget]] = {
+    "table": TableView,
+    "metrics": TableView,
+    "history": HistoryView,
+    "confusion_matrix": ConfusionMatrixView,
+    "model": ModelView,
+    "normalizer": NormalizerView,
+}
+
+
+def stored_output(workflow: Workflow, run_dir: Path, node_id: str, port_name: str) -> StoredOutput:
+    """Where the value of ``node_id``'s ``port_name`` lies, or a PortViewError saying why none does."""
+    spec = workflow.spec(node_id)
+    if spec is None:
+        known = node_id in workflow.nodes
+        raise PortViewError(f"node {node_id}: " + ("unknown node type" if known else "no such node"))
+    port = spec.output(port_name)
+    if port is None:
+        names = ", ".join(p.name for p in spec.outputs) or "none"
+        raise PortViewError(f"node {node_id} has no output port {port_name}; its outputs are: {names}")
+    if port.type not in SUFFIX:
+        raise PortViewError(f"node {node_id}, port {port_name}: a {port.type} port's layer outputs are "
+                            f"not stored; open the learner's model output instead")
+    output = StoredOutput(node_id, spec, port, Path(run_dir) / "nodes" / node_id)
+    if not output.path.exists():
+        raise PortViewError(f"node {node_id} has no stored output on port {port_name} yet: execute it first")
+    return output
+
+
+def port_view(output: StoredOutput) -> QWidget:
+    """The view widget for a stored output, chosen from :data:`VIEWS`."""
+    view_class = VIEWS.get(output.port.view or "") or VIEWS[output.port.type]
+    return view_class.from_output(output)  # type: ignore[attr-defined]
+
+
+class PortViewDialog(QDialog):
+    """A non-modal window around one port view, titled with the node and port."""
+
+    def __init__(self, output: StoredOutput, view: QWidget, label: str | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.output = output
+        self.view = view
+        title = f"{output.node_id}: {output.port.name}"
+        self.setWindowTitle(f"{title} — {label}" if label else title)
+        self.setAttribute(Qt.WA_DeleteOnClose)
+        self.setModal(False)
+        self.resize(900, 600)
+        port = output.port
+        help_text = f" — {html.escape(port.help)}" if port.help else ""
+        self.header = QLabel(f"{html.escape(output.spec.display_name)} · <b>{port.name}</b> "
+                             f"({port.type}){help_text}")
+        self.header.setToolTip(port.help)
+        self.header.setTextFormat(Qt.RichText)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        buttons.rejected.connect(self.close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addWidget(view, 1)
+        layout.addWidget(buttons)
+
+
+def open_port_view(parent: QWidget | None, workflow: Workflow, run_dir: Path, node_id: str,
+                   port_name: str) -> PortViewDialog:
+    """Show the value ``node_id`` produced on ``port_name`` in the run at ``run_dir``.
+
+    Returns the shown, non-modal dialog (deleted when closed); raises PortViewError
+    when there is nothing to show."""
+    output = stored_output(workflow, run_dir, node_id, port_name)
+    view = port_view(output)
+    dialog = PortViewDialog(output, view, workflow.nodes[node_id].label, parent)
+    dialog.show()
+    return dialog
