@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -524,10 +524,21 @@ class MainWindow(QMainWindow):
             self.properties.set_known_columns(self.upstream_columns(self._shown_node))
 
     def _training_started(self, node_id: str) -> None:
+        self.monitor.show_learner(node_id)
+        self.open_monitor()
+
+    def _show_monitor_dock(self) -> None:
+        """The monitor beside the log, tall and wide enough to read the curves."""
         if not self.monitor_dock.isVisible():
             self.monitor_dock.show()
+            if not self.monitor_dock.isFloating():
+                QTimer.singleShot(0, self._size_monitor_dock)  # once the dock layout has it
         self.monitor_dock.raise_()
-        self.monitor.show_learner(node_id)
+
+    def _size_monitor_dock(self) -> None:
+        self.resizeDocks([self.log_dock, self.monitor_dock],
+                         [int(self.width() * 0.4), int(self.width() * 0.6)], Qt.Horizontal)
+        self.resizeDocks([self.monitor_dock], [max(360, int(self.height() * 0.42))], Qt.Vertical)
 
     def open_monitor(self, node_id: str | None = None) -> None:
         """Show the monitor; for a learner not trained in this session, its stored history."""
@@ -537,8 +548,7 @@ class MainWindow(QMainWindow):
                 self.monitor.load_history(node_id, history)
         elif node_id is not None:
             self.monitor.show_learner(node_id)
-        self.monitor_dock.show()
-        self.monitor_dock.raise_()
+        self._show_monitor_dock()
 
     def _stored_history(self, node_id: str) -> list[dict[str, float]]:
         from nodeflow.runtime.storage import SUFFIX, load_value

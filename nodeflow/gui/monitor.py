@@ -56,7 +56,7 @@ class TrainingRecord:
             self.device_description = event.get("description", "")
             self.status = "training"
         elif kind == "batch":
-            if event["epoch"] != self.epoch or self.epoch_started is None:
+            if self.epoch_started is None:  # later epochs start when the previous one ends
                 self.epoch_started = now
             self.epoch, self.epochs = event["epoch"], event["epochs"]
             self.batch, self.batches = event["batch"], event["batches"]
@@ -141,17 +141,21 @@ class LearningMonitor(QWidget):
         top.addWidget(QLabel("Learner:"))
         top.addWidget(self.learner, 1)
         top.addWidget(self.stop_button)
+        info = QHBoxLayout()
+        info.addWidget(self.status, 1)
+        info.addWidget(self.device)
         progress = QGridLayout()
         progress.addWidget(QLabel("Epoch"), 0, 0)
         progress.addWidget(self.epoch_bar, 0, 1)
-        progress.addWidget(QLabel("Batch"), 1, 0)
-        progress.addWidget(self.batch_bar, 1, 1)
+        progress.addWidget(QLabel("Batch"), 0, 2)
+        progress.addWidget(self.batch_bar, 0, 3)
+        progress.addWidget(self.timing, 0, 4)
+        progress.setColumnStretch(1, 1)
+        progress.setColumnStretch(3, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.status)
-        layout.addWidget(self.device)
+        layout.addLayout(info)
         layout.addLayout(progress)
-        layout.addWidget(self.timing)
         layout.addWidget(self.plots, 1)
         self._clock = QTimer(self, interval=1000)  # the ETA counts down between events
         self._clock.timeout.connect(self._refresh_text)

@@ -130,6 +130,8 @@ class MetricPlots(QWidget):
             plot.setLogMode(y=self.log_scale.isChecked())
             self._plots[base] = plot
             self.tabs.insertTab(0 if base == "loss" else self.tabs.count(), plot, base)
+            if base == "loss":
+                self.tabs.setCurrentIndex(0)
         return plot
 
     def _item(self, name: str, kind: str):

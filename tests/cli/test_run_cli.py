@@ -77,3 +77,20 @@ def test_ctrl_c_cancels_with_exit_code_130(workflow_file, tmp_path):
     assert process.returncode == 130
     assert time.perf_counter() - sent < 3
     assert "cancelling" in process.stderr.read()
+
+
+def test_node_runs_only_what_it_needs_and_base_dir_resolves_paths(workflow_file, tmp_path):
+    """What the editor's Execute Selected sends: a snapshot stored elsewhere, with --base-dir
+    pointing at the workflow's own folder and --node naming the selection."""
+    snapshot = tmp_path / "elsewhere" / "snapshot.nflow"
+    snapshot.parent.mkdir()
+    snapshot.write_text(workflow_file.read_text())  # relative paths now point nowhere
+    result = nodeflow("run", str(snapshot), "--out", str(tmp_path / "run"), "--events", "-",
+                      "--node", "reader", "--base-dir", str(workflow_file.parent))
+    assert result.returncode == 0, result.stderr
+    ran = {e["node"] for e in map(json.loads, result.stdout.splitlines()) if e["event"] == "node_status"}
+    assert ran == {"reader"}
+    without = nodeflow("run", str(snapshot), "--out", str(tmp_path / "run2"), "--node", "reader")
+    assert without.returncode == 4 and "iris_numeric.csv" in without.stdout + without.stderr
+    unknown = nodeflow("run", str(workflow_file), "--node", "nope")
+    assert unknown.returncode == 2 and "--node nope" in unknown.stderr

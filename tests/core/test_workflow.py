@@ -100,3 +100,24 @@ def test_copy_is_independent(mlp):
     clone.move_node("dense_1", (1, 2))
     assert mlp.param_value("dense_1", "units") == 8
     assert mlp.nodes["dense_1"].position == (150.0, 0.0)
+
+
+def test_downstream_is_everything_that_depends_on_a_node():
+    from nodeflow.core import Workflow
+
+    wf = Workflow()
+    for node_id in ("a", "b", "c", "d"):
+        wf.add_node("keras.layers.Dense", {"units": 2}, node_id=node_id)
+    wf.connect("a", "output", "b", "input")
+    wf.connect("b", "output", "c", "input")
+    assert wf.downstream("a") == {"b", "c"} and wf.downstream("c") == set() and wf.downstream("d") == set()
+
+
+def test_a_port_view_must_be_a_known_one():
+    import pytest
+
+    from nodeflow.core.ports import Port
+
+    assert Port("history", "table", view="history").describe()["view"] == "history"
+    with pytest.raises(ValueError, match="expected a view among history"):
+        Port("history", "table", view="plot")

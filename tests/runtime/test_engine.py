@@ -126,3 +126,45 @@ def test_stop_learning_keeps_the_model_trained_so_far(iris_numeric, tmp_path):
     assert 2 <= epochs < 500
     assert (tmp_path / "run" / "nodes" / "learner" / "model.keras").exists()
     assert any(e["event"] == "log" and "stop requested" in e["message"] for e in events)
+
+
+def test_a_cancel_file_cancels_like_ctrl_c(iris_numeric, tmp_path):
+    """The editor cancels a run in a child process by creating <run>/control/cancel."""
+    wf = mlp_workflow(iris_numeric, epochs=500, batch_size=2)
+    thread, events, box = _run_in_thread(wf, tmp_path / "run", RunControl())
+    _wait_for(events, lambda e: e["event"] == "epoch")
+    (tmp_path / "run" / "control").mkdir(exist_ok=True)
+    (tmp_path / "run" / "control" / "cancel").touch()
+    thread.join(30)
+    assert box["result"].nodes["learner"].status == "cancelled"
+
+
+def test_stale_request_files_do_not_stop_the_next_run(iris_numeric, tmp_path):
+    control_dir = tmp_path / "run" / "control"
+    control_dir.mkdir(parents=True)
+    (control_dir / "cancel").touch()  # left by a run that was killed
+    (control_dir / "stop-learning").touch()
+    result, events = run(mlp_workflow(iris_numeric, epochs=3), tmp_path / "run")
+    assert result.status == "executed"
+    assert [e["epoch"] for e in events if e["event"] == "epoch"] == [1, 2, 3]
+
+
+def test_failures_and_resets_are_kept_in_the_run_directory(iris_numeric, tmp_path):
+    """A failure is remembered with the node's fingerprint (the editor shows it after
+    reopening); reset_nodes forgets outputs so the next run executes the node again."""
+    from nodeflow.runtime.engine import read_state, reset_nodes
+
+    wf = mlp_workflow(iris_numeric, epochs=2, loss="binary_crossentropy")
+    run(wf, tmp_path / "run")
+    state = read_state(tmp_path / "run")
+    assert "error" not in state["reader"] and "node learner" in state["learner"]["error"]
+    wf.nodes["learner"].params["loss"] = "sparse_categorical_crossentropy"
+    result, _ = run(wf, tmp_path / "run")
+    assert result.nodes["learner"].status == "executed" and result.nodes["reader"].cached
+    summary = (tmp_path / "run" / "nodes" / "learner" / "model.summary.json").read_text()
+    assert '"class": "Dense"' in summary and '"params": 131' in summary
+    assert reset_nodes(tmp_path / "run", ["reader", "learner", "input_1"]) == ["reader", "learner"]
+    assert read_state(tmp_path / "run") == {}
+    assert not (tmp_path / "run" / "nodes" / "learner").exists()
+    result, events = run(wf, tmp_path / "run")
+    assert ("reader", "running") in statuses(events)
