@@ -229,24 +229,21 @@ class Workflow:
     # -- graph queries ---------------------------------------------------------
     def upstream(self, node_id: str) -> set[str]:
         """Every node ``node_id`` depends on, directly or not."""
-        seen: set[str] = set()
-        stack = [node_id]
-        while stack:
-            for e in self.incoming(stack.pop()):
-                if e.source not in seen:
-                    seen.add(e.source)
-                    stack.append(e.source)
-        return seen
+        return self._reachable(node_id, lambda n: [e.source for e in self.incoming(n)])
 
     def downstream(self, node_id: str) -> set[str]:
         """Every node that depends on ``node_id``, directly or not."""
+        return self._reachable(node_id, lambda n: [e.target for e in self.outgoing(n)])
+
+    @staticmethod
+    def _reachable(node_id: str, neighbours) -> set[str]:
         seen: set[str] = set()
         stack = [node_id]
         while stack:
-            for e in self.outgoing(stack.pop()):
-                if e.target not in seen:
-                    seen.add(e.target)
-                    stack.append(e.target)
+            for other in neighbours(stack.pop()):
+                if other not in seen:
+                    seen.add(other)
+                    stack.append(other)
         return seen
 
     def new_backdrop_id(self) -> str:

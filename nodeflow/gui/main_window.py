@@ -407,7 +407,6 @@ class MainWindow(QMainWindow):
             return False
         workflow = self.document.workflow.copy()
         if targets:
-            workflow = self.document.workflow.copy()
             keep = set(targets).union(*(workflow.upstream(t) for t in targets))
             if all(workflow.spec(n).family == "layer" for n in targets):
                 self.statusBar().showMessage(
@@ -513,7 +512,6 @@ class MainWindow(QMainWindow):
         for node_id in list(self._run_states):
             self._restore_label(node_id)
         self._run_states = kept
-        self._states.clear()
         self.refresh_states()
         level = {"executed": "ok", "cancelled": "warning"}.get(status, "error")
         self.log.add(level, message)

@@ -152,3 +152,18 @@ def test_execute_selected_runs_only_the_selection_and_what_it_needs(iris, qtbot)
     assert window.node_state("partitioning_1")[0] == "configured"
     assert window.node_state("normalizer_1")[0] == "configured"
     assert window.node_state("sample_data_set_1")[0] == "executed"
+
+
+def test_a_failing_node_shows_its_error_and_the_run_goes_on_elsewhere(iris, qtbot):
+    window = iris
+    window.document.set_param("normalizer_1", "columns", ["petal_size"])
+    window.canvas.select(["normalizer_apply_1"])
+    window.execute_selected()
+    wait_for_run(qtbot, window)
+    state, detail = window.node_state("normalizer_1")
+    assert state == "failed" and "petal_size" in detail and detail.startswith("node normalizer_1")
+    assert window.node_state("partitioning_1")[0] == "executed"
+    assert window.node_state("normalizer_apply_1")[0] == "configured"  # skipped: its input failed
+    assert any("petal_size" in line for line in window.log.lines())
+    assert "Show Error..." in [a.text() for a in window.node_menu("normalizer_1").actions()]
+    assert "normalizer_1 failed" in window.statusBar().currentMessage()

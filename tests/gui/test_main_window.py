@@ -2,12 +2,11 @@
 mouse, edit a parameter in the properties panel, watch the live shape, undo, save, reopen."""
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from nodeflow.core import dumps, load, save, validate
-from nodeflow.gui.main_window import MainWindow
 from nodeflow.gui.repository import mime_data_for
 from tests.conftest import WORKFLOWS
 

@@ -5,14 +5,12 @@ normalizer's parameters), and the reason given when there is nothing to show."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QApplication, QLabel
 
 from nodeflow.core.workflow import Workflow
 from nodeflow.gui.port_views import (
@@ -30,7 +28,6 @@ from nodeflow.runtime.storage import SUMMARY_SUFFIX, save_value
 from nodeflow.runtime.table import Table
 from nodeflow.runtime.values import Normalizer
 
-SCREENSHOTS = os.environ.get("NODEFLOW_PORT_VIEW_SHOTS")  # a folder: save screenshots there
 
 SUMMARY = {
     "name": "iris_net",
@@ -79,11 +76,6 @@ def digits_table(rows: int) -> Table:
         "score": np.linspace(0, 1, rows),
         "embedding": np.tile(np.arange(64, dtype=np.float64) / 10, (rows, 1)),
     })
-
-
-def save_screenshot(widget, name: str) -> None:
-    if SCREENSHOTS:
-        widget.grab().save(str(Path(SCREENSHOTS) / name))
 
 
 # ---------------------------------------------------------------------------- tables
@@ -353,20 +345,3 @@ def test_an_unreadable_file_is_reported_not_raised(workflow, tmp_path):
     (folder / "table.npz").write_bytes(b"garbage")
     with pytest.raises(PortViewError, match="cannot read the stored output on port table"):
         open_port_view(None, workflow, tmp_path, node, "table")
-
-
-# ---------------------------------------------------------------------------- screenshots
-def test_screenshots(qtbot, workflow, tmp_path):
-    """Renders without errors; saves pictures when NODEFLOW_PORT_VIEW_SHOTS names a folder."""
-    digits = workflow.add_node("data.SampleDataSet", label="Digits").id
-    save_value("table", digits_table(250), node_folder(tmp_path, digits), "table")
-    scorer = workflow.add_node("learn.Scorer").id
-    save_scorer_outputs(tmp_path, scorer)
-    for node, port, name in ((digits, "table", "portview_table.png"),
-                             (scorer, "confusion_matrix", "portview_confusion.png")):
-        dialog = open_view(qtbot, workflow, tmp_path, node, port)
-        qtbot.waitExposed(dialog)
-        QApplication.processEvents()
-        assert not dialog.grab().isNull()
-        assert dialog.findChildren(QLabel)
-        save_screenshot(dialog, name)
