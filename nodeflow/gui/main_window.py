@@ -426,7 +426,14 @@ class MainWindow(QMainWindow):
         self._run_ignored = False
         self.refresh_states()
         self.log.add("info", f"executing {'all nodes' if targets is None else ', '.join(targets)}")
-        self.runner.start(workflow, self.run_dir(), targets)
+        try:
+            self.runner.start(workflow, self.run_dir(), targets)
+        except OSError as exc:  # e.g. the run directory cannot be written
+            self._run_states.clear()
+            self.refresh_states()
+            self.log.add("error", f"cannot start the run in {self.run_dir()}: {exc}")
+            self.statusBar().showMessage(f"Cannot start the run: {exc}", 10000)
+            return False
         self._update_run_actions()
         return True
 

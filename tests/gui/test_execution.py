@@ -167,3 +167,14 @@ def test_a_failing_node_shows_its_error_and_the_run_goes_on_elsewhere(iris, qtbo
     assert any("petal_size" in line for line in window.log.lines())
     assert "Show Error..." in [a.text() for a in window.node_menu("normalizer_1").actions()]
     assert "normalizer_1 failed" in window.statusBar().currentMessage()
+
+
+def test_a_run_directory_that_cannot_be_written_is_reported(iris, qtbot, tmp_path, monkeypatch):
+    window = iris
+    blocker = tmp_path / "blocked"
+    blocker.write_text("a file where the run directory should go")
+    monkeypatch.setattr(window, "run_dir", lambda: blocker / "run")
+    assert not window.execute_all()
+    assert not window.runner.running and window.execute_all_action.isEnabled()
+    assert "Cannot start the run" in window.statusBar().currentMessage()
+    assert window.node_state("learner")[0] == "configured"
