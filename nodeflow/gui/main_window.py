@@ -555,17 +555,17 @@ class MainWindow(QMainWindow):
             self.monitor.show_learner(node_id)
         self._show_monitor_dock()
 
-    def _stored_history(self, node_id: str) -> list[dict[str, float]]:
-        from nodeflow.runtime.storage import SUFFIX, load_value
+    def _stored_history(self, node_id: str) -> list[tuple[int, dict[str, float]]]:
+        from nodeflow.runtime.storage import load_value, output_path
+
+        from .plots import history_rows
 
         spec = self.document.workflow.spec(node_id)
         port = next((p for p in spec.outputs if p.view == "history"), None) if spec else None
-        path = self.run_dir() / "nodes" / node_id / f"{port.name}{SUFFIX['table']}" if port else None
+        path = output_path(self.run_dir(), node_id, port.name, port.type) if port else None
         if path is None or not path.exists():
             return []
-        table = load_value("table", path)
-        metrics = [c for c in table.column_names if c != "epoch"]
-        return [{m: float(table[m][i]) for m in metrics} for i in range(table.num_rows)]
+        return history_rows(load_value("table", path))
 
     # -- node context menu and port views --------------------------------------------------------
     def _context_menu(self, node_id: str, port, global_pos) -> None:
@@ -639,7 +639,7 @@ class MainWindow(QMainWindow):
 
     def upstream_columns(self, node_id: str) -> list[str] | None:
         """Columns of the table(s) flowing into a node, when a run has stored them."""
-        from nodeflow.runtime.storage import SUFFIX, stored_columns
+        from nodeflow.runtime.storage import output_path, stored_columns
 
         run_dir = self.run_dir()
         columns: list[str] = []
@@ -648,7 +648,7 @@ class MainWindow(QMainWindow):
             port = spec.output(edge.source_port) if spec else None
             if port is None or port.type != "table":
                 continue
-            found = stored_columns(run_dir / "nodes" / edge.source / f"{edge.source_port}{SUFFIX['table']}")
+            found = stored_columns(output_path(run_dir, edge.source, edge.source_port, "table"))
             if found is None:
                 return None
             columns += [c for c in found if c not in columns]

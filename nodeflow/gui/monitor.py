@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from .plots import Curves, MetricPlots
 
 TRAINING_EVENTS = ("device", "batch", "epoch")
+ACTIVE = ("waiting", "training", "stopping")  # statuses of a learner whose run is not over
 
 
 @dataclass
@@ -166,7 +167,7 @@ class LearningMonitor(QWidget):
         kind, node_id = event.get("event"), event.get("node")
         if kind in TRAINING_EVENTS and node_id:
             record = self.records.get(node_id)
-            if record is None or record.status not in ("waiting", "training", "stopping"):
+            if record is None or record.status not in ACTIVE:
                 record = self._new_record(node_id)
             starting = record.status == "waiting"
             record.apply(event)
@@ -178,8 +179,7 @@ class LearningMonitor(QWidget):
             status, record = event.get("status"), self.records[node_id]
             if status == "running":  # trains again: a fresh record (cached runs send no "running")
                 self._new_record(node_id)
-            elif status in ("executed", "failed", "cancelled") and record.status in ("waiting", "training",
-                                                                                       "stopping"):
+            elif status in ("executed", "failed", "cancelled") and record.status in ACTIVE:
                 record.status = {"executed": "stopped" if record.status == "stopping" else "finished"}.get(
                     status, status)
             if node_id == self.current:
@@ -191,7 +191,7 @@ class LearningMonitor(QWidget):
     def run_ended(self) -> None:
         """The child process is gone: no learner trains any more (e.g. after a crash)."""
         for record in self.records.values():
-            if record.status in ("waiting", "training", "stopping"):
+            if record.status in ACTIVE:
                 record.status = "failed"
         self._refresh()
 
@@ -205,11 +205,12 @@ class LearningMonitor(QWidget):
             self.show_learner(node_id)
         return record
 
-    def load_history(self, node_id: str, rows: list[dict[str, float]]) -> None:
-        """Show a learner's stored history (one dict of metrics per epoch) from an earlier run."""
+    def load_history(self, node_id: str, rows: list[tuple[int, dict[str, float]]]) -> None:
+        """Show a learner's stored history from an earlier run: (epoch, metrics) rows, as
+        :func:`nodeflow.gui.plots.history_rows` reads them."""
         record = self._new_record(node_id)
         record.status = "loaded"
-        for number, metrics in enumerate(rows, 1):
+        for number, metrics in rows:
             record.apply({"event": "epoch", "epoch": number, "epochs": len(rows), "metrics": metrics})
         self.show_learner(node_id)
 
@@ -242,7 +243,7 @@ class LearningMonitor(QWidget):
         record = self.record()
         if curves_changed:
             self.plots.changed()
-        active = record is not None and record.status in ("waiting", "training", "stopping")
+        active = record is not None and record.status in ACTIVE
         self.stop_button.setEnabled(record is not None and record.status == "training")
         if active and not self._clock.isActive():
             self._clock.start()

@@ -44,6 +44,16 @@ class Curves:
             self.batches.setdefault(name, []).append((x, float(value)))
 
 
+def history_rows(table) -> list[tuple[int, dict[str, float]]]:
+    """(epoch, {metric: value}) for each row of a learner's history table: its numeric
+    columns besides ``epoch`` (rows count from 1 when there is no epoch column)."""
+    names = [n for n in table.column_names
+             if n != "epoch" and table[n].ndim == 1 and table[n].dtype.kind in "biuf"]
+    epochs = table["epoch"] if "epoch" in table else np.arange(1, table.num_rows + 1)
+    return [(int(epochs[row]), {name: float(table[name][row]) for name in names})
+            for row in range(table.num_rows)]
+
+
 def smooth(values: np.ndarray, weight: float) -> np.ndarray:
     """Exponential moving average with bias correction (as TensorBoard's smoothing)."""
     if weight <= 0 or len(values) < 2:

@@ -64,7 +64,7 @@ from PySide6.QtWidgets import (
 from nodeflow.core.ports import Port
 from nodeflow.core.spec import NodeSpec
 from nodeflow.core.workflow import Workflow
-from nodeflow.runtime.storage import SUFFIX, SUMMARY_SUFFIX, load_value
+from nodeflow.runtime.storage import SUFFIX, SUMMARY_SUFFIX, load_value, node_folder
 from nodeflow.runtime.table import Table
 
 PAGE_ROWS = 100
@@ -88,7 +88,7 @@ class StoredOutput:
     node_id: str
     spec: NodeSpec
     port: Port
-    folder: Path  # run_dir / "nodes" / node_id
+    folder: Path  # storage.node_folder(run_dir, node_id)
 
     @property
     def path(self) -> Path:
@@ -476,15 +476,12 @@ class HistoryView(QWidget):
     """A learner's history: its learning curves (the Learning Monitor's plots) and the table."""
 
     def __init__(self, table: Table, parent: QWidget | None = None):
-        from .plots import Curves, MetricPlots  # pyqtgraph loads only when a history is shown
+        from .plots import Curves, MetricPlots, history_rows  # pyqtgraph loads only when a history is shown
 
         super().__init__(parent)
-        names = [n for n in table.column_names
-                 if n != "epoch" and table[n].ndim == 1 and table[n].dtype.kind in "biuf"]
-        epochs = table["epoch"] if "epoch" in table else np.arange(1, table.num_rows + 1)
         curves = Curves()
-        for row in range(table.num_rows):
-            curves.add_epoch(int(epochs[row]), {name: float(table[name][row]) for name in names})
+        for epoch, metrics in history_rows(table):
+            curves.add_epoch(epoch, metrics)
         self.plots = MetricPlots(show_batch_toggle=False)
         self.plots.set_curves(curves)
         self.plots.redraw()  # draw now: the plot tabs exist as soon as the view does
@@ -676,7 +673,7 @@ def stored_output(workflow: Workflow, run_dir: Path, node_id: str, port_name: st
     if port.type not in SUFFIX:
         raise PortViewError(f"node {node_id}, port {port_name}: a {port.type} port's layer outputs are "
                             f"not stored; open the learner's model output instead")
-    output = StoredOutput(node_id, spec, port, Path(run_dir) / "nodes" / node_id)
+    output = StoredOutput(node_id, spec, port, node_folder(run_dir, node_id))
     if not output.path.exists():
         raise PortViewError(f"node {node_id} has no stored output on port {port_name} yet: execute it first")
     return output

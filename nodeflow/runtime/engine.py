@@ -31,7 +31,7 @@ from nodeflow.core.validation import topological_order, validate
 from nodeflow.core.workflow import Workflow
 
 from .context import Cancelled, NetworkRef, RunContext, RunControl
-from .storage import load_value, save_value, storable
+from .storage import load_value, node_folder, output_path, save_value, storable
 
 STATE_FILE = "state.json"
 CONTROL_DIR = "control"  # request files of a running run: stop-learning, cancel
@@ -192,13 +192,8 @@ class Engine:
         if port not in outputs:  # a cached output, loaded when first needed
             spec = self.workflow.spec(node_id)
             port_type = spec.output(port).type
-            outputs[port] = load_value(port_type, self._output_path(node_id, port, port_type))
+            outputs[port] = load_value(port_type, output_path(self.run_dir, node_id, port, port_type))
         return outputs[port]
-
-    def _output_path(self, node_id: str, port: str, port_type: str) -> Path:
-        from .storage import SUFFIX
-
-        return self.run_dir / "nodes" / node_id / f"{port}{SUFFIX[port_type]}"
 
     def _cached(self, node_id: str, state: dict) -> bool:
         spec = self.workflow.spec(node_id)
@@ -206,7 +201,7 @@ class Engine:
         if not self.use_cache or spec.family == "io" or not entry or entry.get("key") != self.key(node_id) \
                 or "error" in entry:
             return False
-        return all(self._output_path(node_id, p.name, p.type).exists()
+        return all(output_path(self.run_dir, node_id, p.name, p.type).exists()
                    for p in spec.outputs if storable(p.type))
 
     def _execute(self, node_id: str, result: NodeResult, results: dict, state: dict) -> None:
@@ -218,7 +213,7 @@ class Engine:
         state.pop(node_id, None)
         self._status(node_id, "running")
         start = time.perf_counter()
-        node_dir = self.run_dir / "nodes" / node_id
+        node_dir = node_folder(self.run_dir, node_id)
         node_dir.mkdir(parents=True, exist_ok=True)
         context = RunContext(self.workflow, node_id, node_dir, self.emit, self.control,
                              device=self.device)
@@ -291,7 +286,7 @@ def reset_nodes(run_dir: str | os.PathLike, node_ids) -> list[str]:
     state = read_state(run_dir)
     forgotten = []
     for node_id in node_ids:
-        folder = run_dir / "nodes" / node_id
+        folder = node_folder(run_dir, node_id)
         had = state.pop(node_id, None) is not None or folder.exists()
         shutil.rmtree(folder, ignore_errors=True)
         if had:

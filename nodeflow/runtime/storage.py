@@ -17,6 +17,16 @@ SUFFIX = {"table": ".npz", "model": ".keras", "normalizer": ".json"}
 SUMMARY_SUFFIX = ".summary.json"  # beside a stored model: its layers, read without TensorFlow
 
 
+def node_folder(run_dir: str | os.PathLike, node_id: str) -> Path:
+    """The folder a node's stored outputs (and its own files) live in."""
+    return Path(run_dir) / "nodes" / node_id
+
+
+def output_path(run_dir: str | os.PathLike, node_id: str, port: str, port_type: str) -> Path:
+    """Where a run keeps a node's output port value: ``<run>/nodes/<node>/<port><suffix>``."""
+    return node_folder(run_dir, node_id) / f"{port}{SUFFIX[port_type]}"
+
+
 def storable(port_type: str) -> bool:
     return port_type in SUFFIX
 

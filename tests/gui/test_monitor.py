@@ -90,7 +90,7 @@ def test_a_new_run_starts_fresh_curves_and_a_crash_ends_the_record(qtbot):
 def test_stored_history_and_learner_choice(qtbot):
     monitor = LearningMonitor()
     qtbot.addWidget(monitor)
-    monitor.load_history("old", [{"loss": 0.9, "accuracy": 0.5}, {"loss": 0.4, "accuracy": 0.8}])
+    monitor.load_history("old", [(1, {"loss": 0.9, "accuracy": 0.5}), (2, {"loss": 0.4, "accuracy": 0.8})])
     assert monitor.epoch_points("accuracy") == [(1.0, 0.5), (2.0, 0.8)]
     assert "earlier run" in monitor.status.text()
     monitor.handle_event(epoch("new", 1, loss=2.0))
