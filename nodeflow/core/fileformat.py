@@ -299,12 +299,12 @@ def _build(doc: dict, base_dir: str | os.PathLike | None, registry: Registry | N
                                   (float(x), float(y)), raw.get("label"), raw.get("annotation")))
     for raw in doc.get("edges", []):
         (src, src_port), (dst, dst_port) = _endpoint(raw["from"]), _endpoint(raw["to"])
-        workflow.edges.append(Edge(src, src_port, dst, dst_port))
+        workflow.insert_edge(Edge(src, src_port, dst, dst_port))
     for raw in doc.get("backdrops", []):
         x, y = raw.get("position", (0.0, 0.0))
         w, h = raw.get("size", (300.0, 200.0))
-        workflow.backdrops.append(Backdrop(raw["id"], raw.get("text", ""), (float(x), float(y)),
-                                           (float(w), float(h))))
+        workflow.insert_backdrop(Backdrop(raw["id"], raw.get("text", ""), (float(x), float(y)),
+                                          (float(w), float(h))))
     return workflow
 
 

@@ -9,9 +9,8 @@ edges), all of them, never just the first.
 
 from __future__ import annotations
 
-from .errors import Problem, expected_got
-from .ports import can_connect
-from .workflow import Edge, Workflow, unknown_param_message
+from .errors import Problem
+from .workflow import Edge, Workflow, unknown_param_message, unknown_type_problem
 
 
 def validate(workflow: Workflow) -> list[Problem]:
@@ -20,11 +19,7 @@ def validate(workflow: Workflow) -> list[Problem]:
     for node in workflow:
         spec = registry.get(node.type)
         if spec is None:
-            message = expected_got("a known node type", node.type)
-            hint = registry.suggest(node.type)
-            if hint:
-                message += f" (did you mean {hint}?)"
-            problems.append(Problem(node.id, "type", message))
+            problems.append(unknown_type_problem(registry, node.type, node.id))
             continue
         for name, value in node.params.items():
             param = spec.param(name)
@@ -63,46 +58,25 @@ def validate(workflow: Workflow) -> list[Problem]:
 
 
 def _check_edges(workflow: Workflow, problems: list[Problem]) -> list[Edge]:
-    """Report edges that point nowhere or join incompatible ports; return the sound ones."""
-    registry = workflow.registry
+    """Report repeated edges and each edge's own problems; return the sound edges.
+
+    An edge's own problems come from :meth:`Workflow.edge_problems`, the check
+    ``connect`` uses too, so the editor refuses an edge with the words validation
+    reports it with.
+    """
     good: list[Edge] = []
     seen: set[Edge] = set()
     for edge in workflow.edges:
-        where = f"edge {edge}"
         if edge in seen:
-            problems.append(Problem(None, where, "expected each connection once, got a duplicate"))
+            problems.append(Problem(None, f"edge {edge}", "expected each connection once, got a duplicate"))
             continue
         seen.add(edge)
-        ends_ok = True
-        for node_id, port_name, side in ((edge.source, edge.source_port, "output"),
-                                         (edge.target, edge.target_port, "input")):
-            node = workflow.nodes.get(node_id)
-            if node is None:
-                problems.append(Problem(None, where, f"expected an existing {side} node, got {node_id} "
-                                                     "which is not in the workflow"))
-                ends_ok = False
-                continue
-            spec = registry.get(node.type)
-            if spec is None:  # already reported as an unknown type
-                ends_ok = False
-                continue
-            ports = spec.outputs if side == "output" else spec.inputs
-            if not any(p.name == port_name for p in ports):
-                names = ", ".join(p.name for p in ports) or "none"
-                problems.append(Problem(node_id, where, f"expected an {side} port among: {names}, "
-                                                        f"got {port_name}"))
-                ends_ok = False
-        if not ends_ok:
-            continue
-        out = registry[workflow.nodes[edge.source].type].output(edge.source_port)
-        inp = registry[workflow.nodes[edge.target].type].input(edge.target_port)
-        if not can_connect(out.type, inp.type):
-            problems.append(
-                Problem(edge.target, f"input port {edge.target_port}",
-                        f"expected a {inp.type}, got a {out.type} from {edge.source}.{edge.source_port}")
-            )
-            continue
-        good.append(edge)
+        own = workflow.edge_problems(edge.source, edge.source_port, edge.target, edge.target_port)
+        problems += own
+        ends_known = all(n in workflow.nodes and workflow.nodes[n].type in workflow.registry
+                         for n in (edge.source, edge.target))
+        if not own and ends_known:
+            good.append(edge)
     return good
 
 

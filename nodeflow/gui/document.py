@@ -1,25 +1,37 @@
-"""The open workflow as the editor sees it: the core model plus undo and change signals.
+"""The open workflow as the editor sees it: the core model plus undo and Qt signals.
 
-Every edit goes through a QUndoCommand that changes the core ``Workflow`` and
-emits a signal; the canvas, the properties panel and the live shapes follow the
-signals.  The canvas never holds state of its own that is saved: files are
-written from the core model only (DESIGN.md).
+The core ``Workflow`` is the only writer of workflow state.  Each user edit is a
+QUndoCommand whose ``redo``/``undo`` call the workflow's editing methods, and
+nothing else; the workflow's events are re-emitted here as Qt signals, which the
+canvas, the properties panel and the live shapes follow.  Before an edit is put
+on the undo stack, the workflow's ``*_problems`` checks say whether it would be
+refused, so a refused edit changes nothing and leaves no undo step.  Files are
+written from the core model only, never from the canvas.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from nodeflow.core import Edge, Node, Workflow, WorkflowEditError, load, save
-from nodeflow.core.errors import Problem
-from nodeflow.core.workflow import Backdrop
-
-CLIPBOARD_FORMAT = "nodeflow.clipboard"
+from nodeflow.core import Edge, Node, Workflow, WorkflowEditError, WorkflowFileError, dumps, load, loads, save
+from nodeflow.core.params import same_value
+from nodeflow.core.workflow import Backdrop, Removal
+from nodeflow.core.workflow_events import (
+    BackdropAdded,
+    BackdropChanged,
+    BackdropRemoved,
+    EdgeAdded,
+    EdgeRemoved,
+    NodeAdded,
+    NodeChanged,
+    NodeMoved,
+    NodeRemoved,
+    WorkflowEvent,
+)
 
 
 class WorkflowDocument(QObject):
@@ -37,10 +49,38 @@ class WorkflowDocument(QObject):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self.workflow = Workflow()
+        self._workflow = Workflow()
+        self._workflow.subscribe(self._forward)
         self.path: Path | None = None
         self.undo_stack = QUndoStack(self)
         self.undo_stack.indexChanged.connect(self._index_changed)
+
+    @property
+    def workflow(self) -> Workflow:
+        """The model; read it freely, change it only through this document's edits."""
+        return self._workflow
+
+    def _forward(self, event: WorkflowEvent) -> None:
+        """The model's events as this document's Qt signals."""
+        match event:
+            case NodeAdded(node_id=node_id):
+                self.node_added.emit(node_id)
+            case NodeRemoved(node_id=node_id):
+                self.node_removed.emit(node_id)
+            case NodeMoved(node_id=node_id):
+                self.node_moved.emit(node_id)
+            case NodeChanged(node_id=node_id):
+                self.node_changed.emit(node_id)
+            case EdgeAdded(edge=edge):
+                self.edge_added.emit(edge)
+            case EdgeRemoved(edge=edge):
+                self.edge_removed.emit(edge)
+            case BackdropAdded(backdrop_id=backdrop_id):
+                self.backdrop_added.emit(backdrop_id)
+            case BackdropRemoved(backdrop_id=backdrop_id):
+                self.backdrop_removed.emit(backdrop_id)
+            case BackdropChanged(backdrop_id=backdrop_id):
+                self.backdrop_changed.emit(backdrop_id)
 
     def _index_changed(self, _index: int) -> None:
         self.changed.emit()
@@ -62,6 +102,13 @@ class WorkflowDocument(QObject):
         if self.path is not None:
             self.open(self.path)
 
+    def restore(self, workflow: Workflow, path: Path | None) -> None:
+        """Show recovered work (an autosave): it belongs to ``path`` (None: untitled) and
+        counts as modified until it is saved, since the file does not hold it."""
+        self._replace(workflow, path)
+        self.undo_stack.resetClean()
+        self.changed.emit()
+
     def save(self, path: str | Path | None = None) -> None:
         target = Path(path).resolve() if path else self.path
         if target is None:
@@ -72,7 +119,9 @@ class WorkflowDocument(QObject):
         self.changed.emit()
 
     def _replace(self, workflow: Workflow, path: Path | None) -> None:
-        self.workflow = workflow
+        self._workflow.unsubscribe(self._forward)
+        self._workflow = workflow
+        workflow.subscribe(self._forward)
         self.path = path
         self.undo_stack.clear()
         self.reset.emit()
@@ -80,9 +129,10 @@ class WorkflowDocument(QObject):
 
     # -- edits (each one undoable) -------------------------------------------------
     def add_node(self, type_id: str, position: tuple[float, float]) -> str:
-        node = self.workflow.add_node(type_id, position=position)  # checks the type
-        self.workflow.remove_node(node.id)
-        self.undo_stack.push(_AddNodes(self, [node], [], f"Add {node.id}"))
+        """Add a node of a known type (raises WorkflowEditError for an unknown one)."""
+        _refuse(self.workflow.node_problems(type_id))
+        node = Node(self.workflow.new_id(type_id), type_id, {}, (float(position[0]), float(position[1])))
+        self.undo_stack.push(_AddItems(self, [node], [], [], f"Add {node.id}"))
         return node.id
 
     def remove_nodes(self, node_ids: list[str]) -> None:
@@ -98,8 +148,8 @@ class WorkflowDocument(QObject):
 
     def connect(self, source: str, source_port: str, target: str, target_port: str) -> Edge:
         """Connect, or raise WorkflowEditError saying why not (nothing changes then)."""
-        probe = self.workflow.copy()
-        edge = probe.connect(source, source_port, target, target_port)
+        _refuse(self.workflow.connect_problems(source, source_port, target, target_port))
+        edge = Edge(source, source_port, target, target_port)
         self.undo_stack.push(_Connect(self, edge))
         return edge
 
@@ -109,15 +159,9 @@ class WorkflowDocument(QObject):
 
     def set_param(self, node_id: str, name: str, value) -> None:
         """Set a parameter (checked; raises WorkflowEditError for a bad value)."""
-        spec = self.workflow.spec(node_id)
-        param = spec.param(name) if spec else None
-        if param is None:
-            raise WorkflowEditError(Problem(node_id, name, "unknown parameter"))
-        problems = param.check(value)
-        if problems:
-            raise WorkflowEditError([Problem(node_id, p, m) for p, m in problems])
-        node = self.workflow.nodes[node_id]
-        if node.params.get(name, _MISSING) == value:
+        _refuse(self.workflow.param_problems(node_id, name, value))
+        params = self.workflow.nodes[node_id].params
+        if name in params and same_value(params[name], value):
             return
         self.undo_stack.push(_SetParam(self, node_id, name, value))
 
@@ -125,14 +169,25 @@ class WorkflowDocument(QObject):
         if name in self.workflow.nodes[node_id].params:
             self.undo_stack.push(_SetParam(self, node_id, name, _MISSING))
 
+    def set_label(self, node_id: str, label: str | None) -> None:
+        """The node's title (empty: its id)."""
+        self._set_text(node_id, "label", label)
+
+    def set_annotation(self, node_id: str, annotation: str | None) -> None:
+        self._set_text(node_id, "annotation", annotation)
+
+    def _set_text(self, node_id: str, aspect: str, text: str | None) -> None:
+        if getattr(self.workflow.nodes[node_id], aspect) != (text or None):
+            self.undo_stack.push(_SetText(self, node_id, aspect, text or None))
+
     # -- backdrops (annotations) ----------------------------------------------------------
     def backdrop(self, backdrop_id: str) -> Backdrop | None:
-        return next((b for b in self.workflow.backdrops if b.id == backdrop_id), None)
+        return self.workflow.backdrop(backdrop_id)
 
     def add_backdrop(self, text: str, position: tuple[float, float], size: tuple[float, float]) -> str:
         backdrop = Backdrop(self.workflow.new_backdrop_id(), text, (float(position[0]), float(position[1])),
                             (float(size[0]), float(size[1])))
-        self.undo_stack.push(_AddBackdrop(self, backdrop))
+        self.undo_stack.push(_AddItems(self, [], [], [backdrop], f"Add annotation {backdrop.id}"))
         return backdrop.id
 
     def remove_backdrops(self, backdrop_ids: list[str]) -> None:
@@ -152,108 +207,87 @@ class WorkflowDocument(QObject):
         if new != old:
             self.undo_stack.push(_EditBackdrop(self, copy.copy(old), new))
 
-    def _set_backdrop(self, new: Backdrop) -> None:
-        for i, backdrop in enumerate(self.workflow.backdrops):
-            if backdrop.id == new.id:
-                self.workflow.backdrops[i] = copy.copy(new)
-        self.backdrop_changed.emit(new.id)
-
     # -- clipboard ------------------------------------------------------------------
     def copy_nodes(self, node_ids: list[str]) -> str:
-        """The nodes and the connections among them, as JSON text."""
-        chosen = [n for n in self.workflow.nodes if n in set(node_ids)]
-        nodes = [{"id": n.id, "type": n.type, "params": n.params, "position": list(n.position),
-                  "label": n.label, "annotation": n.annotation}
-                 for n in (self.workflow.nodes[i] for i in chosen)]
-        edges = [[e.source, e.source_port, e.target, e.target_port] for e in self.workflow.edges
-                 if e.source in chosen and e.target in chosen]
-        return json.dumps({"format": CLIPBOARD_FORMAT, "nodes": nodes, "edges": edges})
+        """The nodes, the edges among them and the annotations framing only them, as .nflow text."""
+        return dumps(self.workflow.extract(node_ids))
 
     def paste(self, text: str, offset: tuple[float, float] = (40.0, 40.0)) -> list[str]:
-        """Add copies of clipboard nodes with fresh ids; connections among them are kept."""
+        """Add the nodes of a copied workflow part with fresh ids, shifted by ``offset``.
+
+        Edges among them and their annotations come along.  Text that is not a
+        workflow pastes nothing, and nodes of types this catalogue lacks are left out.
+        Returns the new node ids.
+        """
         try:
-            data = json.loads(text)
-        except ValueError:
+            part = loads(text, registry=self.workflow.registry)
+        except WorkflowFileError:
             return []
-        if not isinstance(data, dict) or data.get("format") != CLIPBOARD_FORMAT:
-            return []
-        scratch = self.workflow.copy()
+        dx, dy = offset
         renamed: dict[str, str] = {}
         nodes: list[Node] = []
-        for item in data["nodes"]:
-            if item["type"] not in self.workflow.registry:
+        for node in part:
+            if node.type not in self.workflow.registry:
                 continue
-            new_id = scratch.new_id(item["type"])
-            position = (item["position"][0] + offset[0], item["position"][1] + offset[1])
-            node = Node(new_id, item["type"], copy.deepcopy(item["params"]), position, item.get("label"),
-                        item.get("annotation"))
-            scratch.insert_node(node)
-            renamed[item["id"]] = new_id
-            nodes.append(node)
-        edges = [Edge(renamed[s], sp, renamed[t], tp) for s, sp, t, tp in data["edges"]
-                 if s in renamed and t in renamed]
-        if nodes:
-            self.undo_stack.push(_AddNodes(self, nodes, edges, f"Paste {len(nodes)} node(s)"))
+            renamed[node.id] = self.workflow.new_id(node.type, reserved=renamed.values())
+            nodes.append(Node(renamed[node.id], node.type, node.params,
+                              (node.position[0] + dx, node.position[1] + dy), node.label, node.annotation))
+        if not nodes:
+            return []
+        edges = [Edge(renamed[e.source], e.source_port, renamed[e.target], e.target_port)
+                 for e in part.edges if e.source in renamed and e.target in renamed]
+        backdrops: list[Backdrop] = []
+        for backdrop in part.backdrops:
+            backdrops.append(Backdrop(self.workflow.new_backdrop_id(reserved=[b.id for b in backdrops]),
+                                      backdrop.text, (backdrop.position[0] + dx, backdrop.position[1] + dy),
+                                      backdrop.size))
+        self.undo_stack.push(_AddItems(self, nodes, edges, backdrops, f"Paste {len(nodes)} node(s)"))
         return [n.id for n in nodes]
 
-    # -- helpers used by the commands ---------------------------------------------------
-    def _insert(self, nodes: list[Node], edges: list[Edge], order: dict[str, int] | None = None) -> None:
-        for node in nodes:
-            self.workflow.insert_node(node)
-            self.node_added.emit(node.id)
-        if order:  # back to the places they had (file order is part of the file)
-            items = sorted(self.workflow.nodes.items(),
-                           key=lambda kv: order.get(kv[0], len(order) + list(self.workflow.nodes).index(kv[0])))
-            self.workflow.nodes = dict(items)
-        for edge in edges:
-            self.workflow.edges.append(edge)
-            self.edge_added.emit(edge)
 
-    def _remove(self, node_ids: list[str]) -> list[Edge]:
-        removed: list[Edge] = []
-        for node_id in node_ids:
-            for edge in self.workflow.remove_node(node_id):
-                removed.append(edge)
-                self.edge_removed.emit(edge)
-            self.node_removed.emit(node_id)
-        return removed
+def _refuse(problems) -> None:
+    if problems:
+        raise WorkflowEditError(problems)
 
 
 _MISSING = object()
 
 
-class _AddNodes(QUndoCommand):
-    def __init__(self, doc: WorkflowDocument, nodes: list[Node], edges: list[Edge], text: str):
+class _AddItems(QUndoCommand):
+    """New nodes (with edges among them) and annotations, appended at the end of each order."""
+
+    def __init__(self, doc: WorkflowDocument, nodes: list[Node], edges: list[Edge],
+                 backdrops: list[Backdrop], text: str):
         super().__init__(text)
-        self.doc, self.nodes, self.edges = doc, nodes, edges
+        self.doc, self.nodes, self.edges, self.backdrops = doc, nodes, edges, backdrops
 
     def redo(self):
-        self.doc._insert([copy.deepcopy(n) for n in self.nodes], list(self.edges))
+        workflow = self.doc.workflow
+        for backdrop in self.backdrops:
+            workflow.insert_backdrop(copy.copy(backdrop))
+        for node in self.nodes:
+            workflow.insert_node(copy.deepcopy(node))
+        for edge in self.edges:
+            workflow.insert_edge(edge)
 
     def undo(self):
-        self.doc._remove([n.id for n in self.nodes])
+        workflow = self.doc.workflow
+        workflow.remove_nodes([n.id for n in self.nodes])
+        for backdrop in reversed(self.backdrops):
+            workflow.remove_backdrop(backdrop.id)
 
 
 class _RemoveNodes(QUndoCommand):
     def __init__(self, doc: WorkflowDocument, node_ids: list[str]):
         super().__init__(f"Delete {', '.join(node_ids)}" if len(node_ids) < 4 else f"Delete {len(node_ids)} nodes")
-        self.doc = doc
-        self.nodes = [copy.deepcopy(doc.workflow.nodes[n]) for n in node_ids]
-        self.order = {n: i for i, n in enumerate(doc.workflow.nodes)}
-        self.edge_order = list(doc.workflow.edges)
-        self.edges: list[Edge] = []
+        self.doc, self.node_ids = doc, node_ids
+        self.removal: Removal | None = None
 
     def redo(self):
-        self.edges = self.doc._remove([n.id for n in self.nodes])
+        self.removal = self.doc.workflow.remove_nodes(self.node_ids)
 
     def undo(self):
-        self.doc._insert([copy.deepcopy(n) for n in self.nodes], [], self.order)
-        for edge in self.edges:
-            self.doc.workflow.edges.append(edge)
-        rank = {e: i for i, e in enumerate(self.edge_order)}
-        self.doc.workflow.edges.sort(key=lambda e: rank.get(e, len(rank)))
-        for edge in self.edges:
-            self.doc.edge_added.emit(edge)
+        self.doc.workflow.restore(self.removal)
 
 
 class _MoveNodes(QUndoCommand):
@@ -264,7 +298,6 @@ class _MoveNodes(QUndoCommand):
     def _apply(self, positions):
         for node_id, position in positions.items():
             self.doc.workflow.move_node(node_id, position)
-            self.doc.node_moved.emit(node_id)
 
     def redo(self):
         self._apply(self.new)
@@ -279,27 +312,23 @@ class _Connect(QUndoCommand):
         self.doc, self.edge = doc, edge
 
     def redo(self):
-        self.doc.workflow.edges.append(self.edge)
-        self.doc.edge_added.emit(self.edge)
+        self.doc.workflow.connect(self.edge.source, self.edge.source_port, self.edge.target, self.edge.target_port)
 
     def undo(self):
-        self.doc.workflow.edges.remove(self.edge)
-        self.doc.edge_removed.emit(self.edge)
+        self.doc.workflow.disconnect(self.edge)
 
 
 class _Disconnect(QUndoCommand):
     def __init__(self, doc, edge):
         super().__init__(f"Disconnect {edge}")
         self.doc, self.edge = doc, edge
-        self.index = doc.workflow.edges.index(edge)
+        self.index = 0
 
     def redo(self):
-        self.doc.workflow.edges.remove(self.edge)
-        self.doc.edge_removed.emit(self.edge)
+        self.index = self.doc.workflow.disconnect(self.edge)
 
     def undo(self):
-        self.doc.workflow.edges.insert(self.index, self.edge)
-        self.doc.edge_added.emit(self.edge)
+        self.doc.workflow.insert_edge(self.edge, self.index)  # as it was, even if it was faulty
 
 
 class _SetParam(QUndoCommand):
@@ -310,12 +339,10 @@ class _SetParam(QUndoCommand):
         self.new = value
 
     def _apply(self, value):
-        params = self.doc.workflow.nodes[self.node_id].params
         if value is _MISSING:
-            params.pop(self.name, None)
-        else:
-            params[self.name] = copy.deepcopy(value)
-        self.doc.node_changed.emit(self.node_id)
+            self.doc.workflow.reset_param(self.node_id, self.name)
+        else:  # checked when the edit was made; the old value goes back as the file had it
+            self.doc.workflow.set_param(self.node_id, self.name, copy.deepcopy(value), check=False)
 
     def redo(self):
         self._apply(self.new)
@@ -324,34 +351,35 @@ class _SetParam(QUndoCommand):
         self._apply(self.old)
 
 
-class _AddBackdrop(QUndoCommand):
-    def __init__(self, doc, backdrop):
-        super().__init__(f"Add annotation {backdrop.id}")
-        self.doc, self.backdrop = doc, backdrop
+class _SetText(QUndoCommand):
+    def __init__(self, doc, node_id, aspect, text):
+        super().__init__(f"Set {node_id} {aspect}")
+        self.doc, self.node_id, self.aspect = doc, node_id, aspect
+        self.old, self.new = getattr(doc.workflow.nodes[node_id], aspect), text
+
+    def _apply(self, text):
+        setter = self.doc.workflow.set_label if self.aspect == "label" else self.doc.workflow.set_annotation
+        setter(self.node_id, text)
 
     def redo(self):
-        self.doc.workflow.backdrops.append(copy.copy(self.backdrop))
-        self.doc.backdrop_added.emit(self.backdrop.id)
+        self._apply(self.new)
 
     def undo(self):
-        self.doc.workflow.backdrops = [b for b in self.doc.workflow.backdrops if b.id != self.backdrop.id]
-        self.doc.backdrop_removed.emit(self.backdrop.id)
+        self._apply(self.old)
 
 
 class _RemoveBackdrop(QUndoCommand):
     def __init__(self, doc, backdrop_id):
         super().__init__(f"Delete annotation {backdrop_id}")
-        self.doc = doc
-        self.index = next(i for i, b in enumerate(doc.workflow.backdrops) if b.id == backdrop_id)
-        self.backdrop = copy.copy(doc.workflow.backdrops[self.index])
+        self.doc, self.backdrop_id = doc, backdrop_id
+        self.removed: tuple[int, Backdrop] | None = None
 
     def redo(self):
-        del self.doc.workflow.backdrops[self.index]
-        self.doc.backdrop_removed.emit(self.backdrop.id)
+        self.removed = self.doc.workflow.remove_backdrop(self.backdrop_id)
 
     def undo(self):
-        self.doc.workflow.backdrops.insert(self.index, copy.copy(self.backdrop))
-        self.doc.backdrop_added.emit(self.backdrop.id)
+        index, backdrop = self.removed
+        self.doc.workflow.insert_backdrop(backdrop, index)
 
 
 class _EditBackdrop(QUndoCommand):
@@ -359,8 +387,11 @@ class _EditBackdrop(QUndoCommand):
         super().__init__(f"Edit annotation {old.id}")
         self.doc, self.old, self.new = doc, old, new
 
+    def _apply(self, state: Backdrop):
+        self.doc.workflow.edit_backdrop(state.id, text=state.text, position=state.position, size=state.size)
+
     def redo(self):
-        self.doc._set_backdrop(self.new)
+        self._apply(self.new)
 
     def undo(self):
-        self.doc._set_backdrop(self.old)
+        self._apply(self.old)

@@ -72,10 +72,12 @@ def test_connect_refuses_cycles_occupied_inputs_and_unknown_ports(mlp):
                             "but input_1.output is connected already")
     with pytest.raises(WorkflowEditError) as exc:
         mlp.connect("other", "out", "dense_1", "input")
-    assert refusal(exc) == "node other: output port out: no such output; expected one of: output"
+    assert refusal(exc) == ("node other: edge other.out -> dense_1.input: expected an output port "
+                            "among: output, got out")
     with pytest.raises(WorkflowEditError) as exc:
         mlp.connect("nope", "output", "dense_1", "input")
-    assert refusal(exc) == "node nope: no such node in this workflow"
+    assert refusal(exc) == ("edge nope.output -> dense_1.input: expected an existing output node, "
+                            "got nope which is not in the workflow")
 
 
 def test_remove_node_removes_its_edges_and_returns_them(mlp):
