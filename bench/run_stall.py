@@ -106,7 +106,7 @@ def main() -> None:
     seconds = time.perf_counter() - started
     stalls = probe.stop()
     record = window.monitor.record(learner)
-    print(f"{args.workflow}: {len(record.epoch_seconds)} epochs of {args.epochs}, run {seconds:.1f} s "
+    print(f"{args.workflow}: {len(record.progress.epoch_seconds)} epochs of {args.epochs}, run {seconds:.1f} s "
           f"(child start-up included), {sum(len(v) for v in record.curves.batches.values())} batch points")
     report("run", stalls)
     window.document.undo_stack.setClean()

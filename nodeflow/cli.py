@@ -65,7 +65,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     from nodeflow.keras.shapes import infer_shapes
 
     load_keras()
-    from nodeflow.keras.translator import shape_text
+    from nodeflow.core.shape_text import shapes_text
 
     workflow = _load_valid(args.workflow)
     if workflow is None:
@@ -76,7 +76,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     else:
         rows = [("node", "type", "output shape", "params")]
         for node in report.nodes.values():
-            shapes = ", ".join(shape_text(s) for port in node.outputs.values() for s in port)
+            shapes = shapes_text(s for port in node.outputs.values() for s in port)
             status = "error" if node.error else ("-" if node.skipped else shapes)
             rows.append((node.node_id, node.type.removeprefix("keras.layers."), status,
                          f"{node.params:,}"))
@@ -85,7 +85,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             print("  ".join(c.ljust(w) if j < 3 else c.rjust(w) for j, (c, w) in enumerate(zip(row, widths))))
             if i == 0:
                 print("  ".join("-" * w for w in widths))
-        print(f"Total params: {report.total_params:,}")
+        print(f"Total params: {report.total_params:,}")  # of the model built, as Keras's summary
+        print(f"Trainable params: {report.trainable_params:,}")
+        print(f"Non-trainable params: {report.non_trainable_params:,}")
         for problem in report.problems:
             print(f"{args.workflow}: {problem}", file=sys.stderr)
     return EXIT_INVALID if report.problems else EXIT_OK
@@ -93,6 +95,12 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- gui
 def cmd_gui(args: argparse.Namespace) -> int:
+    from nodeflow.gui import platform_check
+
+    problems = platform_check.check()  # before Qt loads: a plugin that cannot start aborts
+    if problems:
+        print(platform_check.report(problems), file=sys.stderr)
+        return EXIT_USAGE
     from nodeflow.gui.main_window import run_editor
 
     return run_editor(args.workflow)
@@ -116,7 +124,7 @@ def _apply_sets(workflow, assignments: list[str]) -> str | None:
             value = json.loads(text)
         except ValueError:
             value = text
-        workflow.nodes[node_id].params[param] = value
+        workflow.set_param(node_id, param, value, check=False)
     return None
 
 
@@ -125,9 +133,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     import signal
     from pathlib import Path
 
-    from nodeflow.core import validate
     from nodeflow.runtime.context import RunControl
     from nodeflow.runtime.engine import Engine, WorkflowInvalid, default_run_dir
+    from nodeflow.runtime.events import RunOutcome
+    from nodeflow.runtime.plan import plan_run
     from nodeflow.runtime.reporting import make_reporter
 
     workflow = _load_valid(args.workflow)
@@ -142,11 +151,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if args.base_dir:
         workflow.base_dir = os.path.abspath(args.base_dir)
-    problems = validate(workflow)
-    if problems:
-        for problem in problems:
+    plan = plan_run(workflow, args.node)  # with --node, only what the targets need must be valid
+    if plan.problems:
+        for problem in plan.problems:
             print(f"{args.workflow}: {problem}", file=sys.stderr)
         return EXIT_INVALID
+    if not plan.runnable:
+        if not args.quiet:
+            print(f"{args.workflow}: {plan.message}", file=sys.stderr if args.events == "-" else sys.stdout)
+        return EXIT_OK
     if args.device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = ""  # before TensorFlow loads: no GPU at all
     human_out = sys.stderr if args.events == "-" else sys.stdout
@@ -173,7 +186,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     engine = Engine(workflow, run_dir, on_event=lambda e: [sink(e) for sink in sinks], control=control,
                     use_cache=not args.no_cache, device=args.device)
     try:
-        result = engine.run(args.node)
+        result = engine.run(args.node, plan=plan)
     except WorkflowInvalid as exc:
         for problem in exc.problems:
             print(f"{args.workflow}: {problem}", file=sys.stderr)
@@ -183,9 +196,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         reporter.close()
         if events_file is not None:
             events_file.close()
-    if result.status == "cancelled":
+    if result.status == RunOutcome.CANCELLED:
         return EXIT_INTERRUPTED
-    if result.status == "failed":
+    if result.status == RunOutcome.FAILED:
         return EXIT_FAILED
     return EXIT_OK
 
@@ -223,12 +236,18 @@ def cmd_export_python(args: argparse.Namespace) -> int:
     from nodeflow.keras.export import export_python
     from nodeflow.keras.translator import TranslationError
 
+    if args.output not in (None, "-") and not Path(args.output).resolve().parent.is_dir():
+        print(f"{args.output}: expected a file in an existing folder, but "
+              f"{Path(args.output).resolve().parent} does not exist", file=sys.stderr)
+        return EXIT_USAGE
     workflow = _load_valid(args.workflow)
     if workflow is None:
         return EXIT_INVALID
     load_keras()
     try:
-        code = export_python(workflow, title=Path(args.workflow).stem)
+        # paths in the script are relative to where it is written (standard output: here)
+        script_dir = Path.cwd() if args.output in (None, "-") else Path(args.output).resolve().parent
+        code = export_python(workflow, title=Path(args.workflow).stem, script_dir=script_dir)
     except (TranslationError, ValueError) as exc:
         print(f"{args.workflow}: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -273,9 +292,10 @@ def _node_manual(spec) -> list[str]:
                 if p.help:
                     lines.append(wrap(p.help, "      "))
             lines.append("")
-    if spec.params:
-        lines.append("Parameters:")
-        for p in spec.params:
+    groups = spec.param_groups()
+    for group, params in groups:  # one heading per group, as the editor's sections
+        lines.append("Parameters:" if len(groups) == 1 else f"Parameters: {group}")
+        for p in params:
             lines.append(f"  {p.name}: {p.type_text()}, {_default_text(p)}")
             if p.help:
                 lines.append(wrap(p.help, "      "))
@@ -283,6 +303,8 @@ def _node_manual(spec) -> list[str]:
                 if hasattr(option, "args"):
                     args = ", ".join(f"{a.name}={json.dumps(a.default)}" for a in option.args)
                     lines.append(f"      - {option.name}({args}): {option.help}")
+        if len(groups) > 1 and group != groups[-1][0]:
+            lines.append("")
     return lines
 
 
@@ -423,12 +445,40 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; ``argv`` None means the process's own arguments (the program itself)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    handler = COMMANDS[args.command][0]
+    code = _dispatch(COMMANDS[args.command][0], args)
+    if argv is None:
+        exit_if_interrupted(code)
+    return code
+
+
+def exit_if_interrupted(code: int) -> None:
+    """End the process at once, without the interpreter's teardown, if ``code`` is 130.
+
+    Once TensorFlow is loaded, finalizing the interpreter takes one to several seconds
+    (its modules and native objects are torn down one by one), which a person who
+    pressed Ctrl-C or Cancel waits through for nothing: the final events, the run's
+    state and the event files are written and closed by then.  For a process that is
+    ``nodeflow`` (``main`` reading the process's own arguments, or a warm runner), never
+    for a caller of :func:`main` that goes on."""
+    import os
+
+    if code != EXIT_INTERRUPTED:
+        return
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed, or a broken pipe: nothing more to say
+            pass
+    os._exit(code)
+
+
+def _dispatch(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     from nodeflow.core.errors import RegistryError
 
     try:

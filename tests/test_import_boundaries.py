@@ -1,5 +1,7 @@
-"""DESIGN.md's hard rule: the core, loading a workflow, `nodeflow validate` and
-`nodeflow nodes` import neither Qt nor TensorFlow (nor Keras).
+"""DESIGN.md's hard rules: the core, loading a workflow, `nodeflow validate` and
+`nodeflow nodes` import neither Qt nor TensorFlow (nor Keras); `nodeflow validate`
+does not import NumPy either (it is about start-up time); the editor never imports
+TensorFlow, even while it shows live shapes.
 
 Each check runs in a fresh interpreter, so modules imported by other tests
 cannot hide a violation.
@@ -73,3 +75,48 @@ def test_core_uses_only_the_standard_library():
                 continue
             for name in names:
                 assert name.split(".")[0] in allowed, f"{path.name}:{node.lineno} imports {name}"
+
+
+def test_validate_imports_no_numpy():
+    """Loading the node catalogue must not pull in NumPy: nodes import it when they run."""
+    code = PROBE.format(body=textwrap.dedent(CASES["cli_validate"]), forbidden=("numpy",))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "FORBIDDEN:"
+
+
+EDITOR = """
+import os, sys, time
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from nodeflow.gui.main_window import MainWindow
+window = MainWindow(settings=QSettings({settings!r}, QSettings.IniFormat))
+window.show()
+window.open_file({workflow!r}, confirmed=True)
+def shapes():
+    report = window.last_report
+    node = report.nodes.get("conv2d_1") if report is not None else None
+    return node.outputs if node is not None else None
+deadline = time.monotonic() + 240
+while not shapes() and time.monotonic() < deadline:
+    app.processEvents()
+    time.sleep(0.02)
+print("SHAPES:" + repr(shapes()))
+bad = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras"))
+print("FORBIDDEN:" + ",".join(bad))
+window.document.undo_stack.setClean()
+window.close()
+"""
+
+
+def test_the_editor_shows_shapes_without_importing_tensorflow(tmp_path):
+    code = EDITOR.format(settings=str(tmp_path / "settings.ini"), workflow=str(WORKFLOWS / "digits_cnn.nflow"))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[-2] == "SHAPES:{'output': [(None, 8, 8, 32)]}", result.stderr
+    assert lines[-1] == "FORBIDDEN:"

@@ -30,6 +30,9 @@ class _Required:
 
 REQUIRED: Any = _Required()
 
+# The group of a parameter that declares none: KNIME's name for a dialog's first tab.
+DEFAULT_GROUP = "Options"
+
 CheckResult = list[tuple[str, str]]
 
 
@@ -71,12 +74,15 @@ class Param:
 
     ``optional`` means ``None`` (JSON ``null``) is an accepted value, meaning
     "not set", as Keras uses ``None`` for e.g. ``activation`` or ``seed``.
+    ``group`` names the section of the node's dialog the parameter belongs to (e.g.
+    "Training"), as KNIME's configure dialogs have tabs; see :func:`group_params`.
     """
 
     name: str
     help: str = ""
     default: Any = REQUIRED
     optional: bool = False
+    group: str = DEFAULT_GROUP
 
     kind: ClassVar[str] = "param"
 
@@ -129,6 +135,7 @@ class Param:
         if not self.required:
             info["default"] = self.default
         info["optional"] = self.optional
+        info["group"] = self.group
         info["help"] = self.help
         info.update(self._describe_extra())
         return info
@@ -510,6 +517,17 @@ class NestedChoiceParam(Param):
         }
 
 
+def group_params(params: tuple[Param, ...] | list[Param]) -> list[tuple[str, tuple[Param, ...]]]:
+    """The parameters by group: ``[(group, params), ...]``, groups in the order of their
+    first parameter, parameters in declared order.  A node that declares no groups has
+    one, :data:`DEFAULT_GROUP`.
+    """
+    groups: dict[str, list[Param]] = {}
+    for param in params:
+        groups.setdefault(param.group, []).append(param)
+    return [(name, tuple(members)) for name, members in groups.items()]
+
+
 PARAM_KINDS: tuple[type[Param], ...] = (
     IntParam,
     FloatParam,
@@ -527,6 +545,8 @@ PARAM_KINDS: tuple[type[Param], ...] = (
 
 __all__ = [
     "REQUIRED",
+    "DEFAULT_GROUP",
+    "group_params",
     "Param",
     "IntParam",
     "FloatParam",

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .errors import RegistryError
-from .params import Param
+from .params import Param, group_params
 from .ports import IDENTIFIER, Port
 
 TYPE_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+")
@@ -80,6 +80,8 @@ class NodeSpec:
         for p in self.params:
             if not IDENTIFIER.fullmatch(p.name):
                 problems.append(f"parameter name {p.name!r}: expected an identifier")
+            elif not isinstance(p.group, str) or not p.group.strip():
+                problems.append(f"parameter {p.name}: group: expected a non-empty text, got {p.group!r}")
             elif not p.required and p.check(p.default):
                 problems.append(f"parameter {p.name}: default {p.default!r} fails its own check")
         if self.family == "layer" and self.build is None and self.apply is None:
@@ -103,6 +105,10 @@ class NodeSpec:
     def output(self, name: str) -> Port | None:
         return next((p for p in self.outputs if p.name == name), None)
 
+    def param_groups(self) -> list[tuple[str, tuple[Param, ...]]]:
+        """``[(group, params), ...]``: the sections of the node's dialog, in declared order."""
+        return group_params(self.params)
+
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.params if not p.required}
 
@@ -123,6 +129,7 @@ class NodeSpec:
             "inputs": [p.describe() for p in self.inputs],
             "outputs": [p.describe() for p in self.outputs],
             "params": [p.describe() for p in self.params],
+            "groups": [name for name, _ in self.param_groups()],
             "keywords": list(self.keywords),
             "target": self.target,
         }

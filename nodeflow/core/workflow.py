@@ -354,12 +354,15 @@ class Workflow:
             )
         return problems
 
-    def connect_problems(self, source: str, source_port: str, target: str, target_port: str) -> list[Problem]:
+    def connect_problems(self, source: str, source_port: str, target: str, target_port: str,
+                         replacing: Iterable[Edge] = ()) -> list[Problem]:
         """Why :meth:`connect` would refuse this edge (nothing when it would not).
 
         The edge's own problems (:meth:`edge_problems`), an endpoint of an unknown
         type, then what the rest of the graph forbids: a cycle, the same edge
-        twice, a second connection into a single input.
+        twice, a second connection into a single input.  Edges in ``replacing`` are
+        judged as already gone (a wire dropped onto an occupied input replaces its
+        wire), without changing anything.
         """
         problems = self.edge_problems(source, source_port, target, target_port)
         for node_id in (source, target):
@@ -370,11 +373,14 @@ class Workflow:
             return problems
         edge = Edge(source, source_port, target, target_port)
         where = f"input port {target_port}"
-        if source == target or target in self.upstream(source):
+        gone = set(replacing)
+        edges = [e for e in self.edges if e not in gone]
+        sources = lambda n: [e.source for e in edges if e.target == n]  # noqa: E731
+        if source == target or target in self._reachable(source, sources):
             return [Problem(target, where, f"connecting {source} to {target} would make a cycle")]
-        if edge in self.edges:
+        if edge in edges:
             return [Problem(target, where, f"{edge} exists already")]
-        taken = self.incoming(target, target_port)
+        taken = [e for e in edges if e.target == target and e.target_port == target_port]
         if taken and not self.registry[self.nodes[target].type].input(target_port).multi:
             return [Problem(target, where, f"expected one connection, but {taken[0].source}."
                                            f"{taken[0].source_port} is connected already")]

@@ -3,38 +3,38 @@
 NodeGraphQt draws nodes, ports and pipes and lets the user drag them; every change
 the user makes there is turned into a document edit (which the core may refuse),
 and every document change (including undo) is mirrored back onto the graph.  The
-graph's own undo stack and session format are not used: the document is the
-model (STACK-NOTES.md: session ids are memory addresses).
+graph's own undo stack, shortcuts and session format are not used: the document is
+the model (NodeGraphQt's session ids are memory addresses).
 """
 
 from __future__ import annotations
 
 import contextlib
 
-from PySide6.QtCore import QEvent, QObject, QPointF, Signal
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QGraphicsSimpleTextItem
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
+from PySide6.QtGui import QAction
 
 from nodeflow.core import Edge, WorkflowEditError
-from nodeflow.core.ports import PORT_TYPES
+from nodeflow.core.ports import PORT_TYPES, can_connect
+from nodeflow.core.states import NodeState
 
 from .document import WorkflowDocument
-from .repository import MIME_TYPE
+from .placement import GAP, free_position
+from .repository import FAMILY_COLORS, MIME_TYPE
 
-FAMILY_COLORS = {"layer": (72, 52, 52), "data": (44, 60, 84), "learn": (52, 74, 48), "io": (78, 66, 40)}
-STATE_COLORS = {
-    "idle": (74, 84, 85, 255),
-    "not configured": (200, 70, 60, 255),
-    "configured": (200, 170, 60, 255),
-    "queued": (140, 140, 140, 255),
-    "running": (80, 160, 240, 255),
-    "executed": (90, 190, 90, 255),
-    "failed": (220, 60, 60, 255),
-}
+FIT_MARGIN = 30.0  # scene units around what Fit frames
+MAX_FIT_SCALE = 1.0  # Fit never enlarges beyond 100 %
+BODY_TINT = 0.28  # how much of its family's colour a node's dark body takes
 
 
 def _rgb(hex_color: str) -> tuple[int, int, int]:
     return tuple(int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def _body_color(family: str | None) -> tuple[int, int, int]:
+    """A node's body: dark grey tinted with its family's colour (the repository's)."""
+    tint = _rgb(FAMILY_COLORS.get(family or "", "#808080"))
+    return tuple(round(40 * (1 - BODY_TINT) + c * BODY_TINT) for c in tint)
 
 
 class Canvas(QObject):
@@ -48,9 +48,14 @@ class Canvas(QObject):
         super().__init__(parent)
         from NodeGraphQt import BaseNode, NodeGraph
 
+        from .node_items import FlowNodeItem
+
         class FlowNode(BaseNode):
             __identifier__ = "nodeflow"
             NODE_NAME = "Node"
+
+            def __init__(self):
+                super().__init__(qgraphics_item=FlowNodeItem)
 
         self.graph = NodeGraph()
         self.graph.register_node(FlowNode)
@@ -61,10 +66,19 @@ class Canvas(QObject):
         self.backdrop_views: dict[str, object] = {}  # backdrop id -> NodeGraphQt backdrop
         self._backdrop_ids: dict[str, str] = {}  # NodeGraphQt id -> backdrop id
         self._ids: dict[str, str] = {}  # NodeGraphQt id -> node id
-        self._labels: dict[str, QGraphicsSimpleTextItem] = {}
         self._syncing = 0
-        self.graph.port_connected.connect(self._on_port_connected)
-        self.graph.port_disconnected.connect(self._on_port_disconnected)
+        # a wire gesture (drop, drag off, re-drop, slice) arrives as one list of pipes removed
+        # and added; NodeGraphQt would apply it pipe by pipe, disconnecting an occupied input
+        # before the core could refuse the new connection.  The document decides instead.
+        viewer = self.graph.viewer()
+        viewer.connection_changed.disconnect(self.graph._on_connection_changed)
+        viewer.connection_changed.connect(self._on_wires_changed)
+        viewer.connection_sliced.disconnect(self.graph._on_connection_sliced)
+        viewer.connection_sliced.connect(lambda pairs: self._on_wires_changed(pairs, []))
+        # NodeGraphQt's viewer puts its own undo/redo actions (Ctrl+Z, Ctrl+Shift+Z) in a
+        # hidden menu bar while it has focus: the window's actions must be the only ones
+        for action in viewer.findChildren(QAction):
+            action.setShortcuts([])
         self.graph.viewer().moved_nodes.connect(self._on_moved)
         self.graph.data_dropped.connect(self._on_dropped)
         self.graph.node_selection_changed.connect(lambda *_: self.selection_changed.emit(self.selected()))
@@ -80,6 +94,7 @@ class Canvas(QObject):
         self.graph.viewer().node_backdrop_updated.connect(self._on_backdrop_resized)
         document.reset.connect(self.rebuild)
         self.viewer().viewport().installEventFilter(self)
+        self.viewer().installEventFilter(self)  # focus changes
         self.rebuild()
 
     @property
@@ -104,7 +119,6 @@ class Canvas(QObject):
             self.graph.clear_session()
             self.views.clear()
             self._ids.clear()
-            self._labels.clear()
             self.backdrop_views.clear()
             self._backdrop_ids.clear()
             for backdrop in self.document.workflow.backdrops:
@@ -115,25 +129,23 @@ class Canvas(QObject):
                 self._connect_view(edge)
 
     def _add_view(self, node_id: str) -> None:
+        from .node_items import icon_path
+
         node = self.document.workflow.nodes[node_id]
         spec = self.document.workflow.spec(node_id)
         with self._guard():
             view = self.graph.create_node(self._node_type, name=node_id, selected=False,
                                           pos=[node.position[0], node.position[1]], push_undo=False,
-                                          color=FAMILY_COLORS.get(spec.family if spec else "", (60, 60, 60)))
+                                          color=_body_color(spec.family if spec else None))
             for port in spec.inputs if spec else ():
                 view.add_input(port.name, multi_input=port.multi, color=_rgb(PORT_TYPES[port.type].color))
             for port in spec.outputs if spec else ():
                 view.add_output(port.name, multi_output=True, color=_rgb(PORT_TYPES[port.type].color))
+            icon = icon_path(spec)
+            if icon:
+                view.set_icon(icon)
         self.views[node_id] = view
         self._ids[view.id] = node_id
-        # NodeGraphQt hides a node's texts once it is drawn narrower than 70 px; whole
-        # networks fitted to the window are smaller than that, and unreadable without them
-        view.view._proxy_mode_threshold = 30
-        label = QGraphicsSimpleTextItem("", view.view)
-        label.setBrush(QColor(200, 200, 200))
-        label.setFont(QFont("Sans", 8))
-        self._labels[node_id] = label
         self._refresh_title(node_id)
 
     def _remove_view(self, node_id: str) -> None:
@@ -141,7 +153,6 @@ class Canvas(QObject):
         if view is None:
             return
         self._ids.pop(view.id, None)
-        self._labels.pop(node_id, None)
         with self._guard():
             self.graph.delete_node(view, push_undo=False)
 
@@ -169,14 +180,18 @@ class Canvas(QObject):
                 out_port.disconnect_from(in_port, push_undo=False, emit_signal=False)
 
     def _refresh_title(self, node_id: str) -> None:
+        from .node_items import elided_title
+
         node = self.document.workflow.nodes.get(node_id)
         view = self.views.get(node_id)
         if node is None or view is None:
             return
         spec = self.document.workflow.spec(node_id)
+        title = node.label or node_id
         with self._guard():
-            view.set_name(node.label or node_id)  # the node type is in the tooltip and properties
-        view.view.setToolTip(f"{node_id}: {spec.display_name if spec else node.type}")
+            view.set_name(elided_title(title))  # the node type is in the tooltip and properties
+        kind = spec.display_name if spec else node.type
+        view.view.setToolTip(f"{title} ({node_id}): {kind}" if node.label else f"{node_id}: {kind}")
 
     # -- backdrops ----------------------------------------------------------------------
     def _add_backdrop_view(self, backdrop_id: str) -> None:
@@ -207,6 +222,30 @@ class Canvas(QObject):
             view.set_text(backdrop.text)
             view.view.update()
 
+    def backdrops_following(self, positions: dict[str, tuple[float, float]]) \
+            -> dict[str, tuple[tuple[float, float], tuple[float, float]]]:
+        """Where each annotation goes when nodes move to ``positions``: around the nodes
+        it holds now, at their new places, with the same margins (its text stays on top).
+        Annotations holding none of the moved nodes stay."""
+        workflow = self.document.workflow
+        placed = {}
+        for backdrop in workflow.backdrops:
+            area = QRectF(*backdrop.position, *backdrop.size)
+            inside = [n for n, v in self.views.items() if area.contains(v.view.sceneBoundingRect())]
+            if not any(n in positions for n in inside):
+                continue
+            before, after = QRectF(), QRectF()
+            for node_id in inside:
+                rect = self.views[node_id].view.sceneBoundingRect()
+                old = workflow.nodes[node_id].position
+                new = positions.get(node_id, old)
+                before = before.united(rect)
+                after = after.united(rect.translated(new[0] - old[0], new[1] - old[1]))
+            after.adjust(area.left() - before.left(), area.top() - before.top(),
+                         area.right() - before.right(), area.bottom() - before.bottom())
+            placed[backdrop.id] = ((after.x(), after.y()), (after.width(), after.height()))
+        return placed
+
     def backdrop_text(self, backdrop_id: str) -> str:
         view = self.backdrop_views.get(backdrop_id)
         return view.text() if view is not None else ""
@@ -222,47 +261,98 @@ class Canvas(QObject):
                                     size=(value["width"], value["height"]))
 
     # -- states and shapes -------------------------------------------------------------
-    def set_state(self, node_id: str, state: str, detail: str = "") -> None:
-        """Border colour and tooltip for a node state (not configured, executed, failed...)."""
+    def set_state(self, node_id: str, state: NodeState | str, detail: str = "") -> None:
+        """The node's status light and tooltip (not configured, configured, executed...)."""
         view = self.views.get(node_id)
         if view is None:
             return
-        view.view.border_color = STATE_COLORS.get(state, STATE_COLORS["idle"])
-        view.view.setToolTip(f"{node_id}: {state}" + (f"\n{detail}" if detail else ""))
-        view.view.update()
+        view.view.light.set_state(NodeState(state))
+        node = self.document.workflow.nodes.get(node_id)
+        name = f"{node.label} ({node_id})" if node is not None and node.label else node_id
+        view.view.setToolTip(f"{name}: {NodeState(state)}" + (f"\n{detail}" if detail else ""))
+
+    def state(self, node_id: str) -> NodeState | None:
+        view = self.views.get(node_id)
+        return view.view.light.state if view is not None else None
 
     def set_shape_text(self, node_id: str, text: str) -> None:
-        label = self._labels.get(node_id)
+        """The line under a node: its output shape, parameter count or training progress."""
         view = self.views.get(node_id)
-        if label is None or view is None:
-            return
-        label.setText(text)
-        label.setPos(QPointF(4, view.view.boundingRect().height() + 2))
+        if view is not None:
+            view.view.set_shape_text(text)
 
     def shape_text(self, node_id: str) -> str:
-        label = self._labels.get(node_id)
-        return label.text() if label is not None else ""
+        view = self.views.get(node_id)
+        return view.view.shape_text if view is not None else ""
 
     # -- graph -> document ---------------------------------------------------------------
-    def _node_of(self, port) -> str:
-        return self._ids[port.node().id]
+    def _edge_of(self, port_a, port_b) -> Edge | None:
+        """The edge between two port items of a gesture (either order)."""
+        out_item, in_item = (port_a, port_b) if port_a.port_type == "out" else (port_b, port_a)
+        source, target = self._ids.get(out_item.node.id), self._ids.get(in_item.node.id)
+        if source is None or target is None:
+            return None
+        return Edge(source, out_item.name, target, in_item.name)
 
-    def _on_port_connected(self, in_port, out_port) -> None:
+    def _on_wires_changed(self, disconnected, connected) -> None:
+        """One wire gesture, one undo step: remove and add edges, or change nothing.
+
+        Dropping onto an occupied single input replaces its connection ("Replace
+        connection"), but only when the new connection is valid; a refused drop leaves
+        the workflow and the undo stack as they were.  Either way the pipes drawn are
+        then redrawn from the workflow, since the viewer removed some during the drag."""
         if self._syncing:
             return
-        source, target = self._node_of(out_port), self._node_of(in_port)
+        edges = self.document.workflow.edges
+        removed = [e for e in (self._edge_of(a, b) for a, b in disconnected) if e is not None and e in edges]
+        added = [e for e in (self._edge_of(a, b) for a, b in connected) if e is not None and e not in removed]
         try:
-            self.document.connect(source, out_port.name(), target, in_port.name())
+            self._rewire(removed, added)
         except WorkflowEditError as exc:
-            with self._guard():
-                out_port.disconnect_from(in_port, push_undo=False, emit_signal=False)
             self.message.emit(f"Connection refused: {exc.problems[0]}")
+        finally:
+            self._redraw_wires({e.source for e in removed + added} | {e.target for e in removed + added})
 
-    def _on_port_disconnected(self, in_port, out_port) -> None:
-        if self._syncing:
+    def _rewire(self, removed: list[Edge], added: list[Edge]) -> None:
+        """Apply a gesture as one undo step, after checking it as a whole.
+
+        The new edges are checked as if the removed ones were gone (an input whose wire
+        is being replaced counts as free), by a check that changes nothing, so a refusal
+        leaves the workflow and the undo stack exactly as they were."""
+        if not removed and not added:
             return
-        self.document.disconnect(Edge(self._node_of(out_port), out_port.name(),
-                                      self._node_of(in_port), in_port.name()))
+        workflow = self.document.workflow
+        for edge in added:
+            problems = workflow.connect_problems(edge.source, edge.source_port, edge.target,
+                                                 edge.target_port, replacing=removed)
+            if problems:
+                raise WorkflowEditError(problems)
+        stack = self.document.undo_stack
+        several = len(removed) + len(added) > 1
+        if several:
+            stack.beginMacro("Replace connection" if removed and added else "Delete connections")
+        try:
+            for edge in removed:
+                self.document.disconnect(edge)
+            for edge in added:
+                self.document.connect(edge.source, edge.source_port, edge.target, edge.target_port)
+        finally:
+            if several:
+                stack.endMacro()
+
+    def _redraw_wires(self, node_ids: set[str]) -> None:
+        """Make the pipes of these nodes match the workflow's edges again."""
+        with self._guard():
+            for node_id in node_ids:
+                view = self.views.get(node_id)
+                if view is None:
+                    continue
+                for port in list(view.inputs().values()) + list(view.outputs().values()):
+                    for other in port.connected_ports():
+                        port.disconnect_from(other, push_undo=False, emit_signal=False)
+            for edge in self.document.workflow.edges:
+                if edge.source in node_ids or edge.target in node_ids:
+                    self._connect_view(edge)
 
     def _on_moved(self, _moved) -> None:
         """One undo step for a drag, whether it moved nodes, annotations or both."""
@@ -294,6 +384,12 @@ class Canvas(QObject):
     def eventFilter(self, watched, event) -> bool:
         """Our own node menu and port double-click, instead of NodeGraphQt's static menus."""
         kind = event.type()
+        if watched is self.viewer():
+            if kind == QEvent.FocusIn:  # key releases made while a dialog had the focus never came here
+                self._track_modifiers(Qt.NoModifier)
+            return False
+        if kind in (QEvent.MouseButtonPress, QEvent.MouseMove, QEvent.MouseButtonRelease):
+            self._track_modifiers(event.modifiers())
         if kind == QEvent.ContextMenu:
             node_id, port = self.hit(event.pos())
             self.context_menu_requested.emit(node_id or "", port, event.globalPos())
@@ -301,9 +397,30 @@ class Canvas(QObject):
         if kind == QEvent.MouseButtonDblClick:
             node_id, port = self.hit(event.position().toPoint())
             if node_id and port is not None:
+                self._end_live_wire(node_id)
                 self.port_double_clicked.emit(node_id, *port)
                 return True
         return False
+
+    def _track_modifiers(self, modifiers) -> None:
+        """NodeGraphQt's viewer keeps Ctrl/Shift/Alt as seen in its own key events, so a
+        release that went to a dialog (Ctrl+Q, Cancel) left Ctrl "held": clicks deselected
+        instead of selecting.  The modifiers a mouse event carries are the truth."""
+        viewer = self.viewer()
+        viewer.CTRL_state = modifiers == Qt.ControlModifier
+        viewer.SHIFT_state = bool(modifiers & Qt.ShiftModifier) and not modifiers & Qt.ControlModifier
+        viewer.ALT_state = bool(modifiers & Qt.AltModifier) and not modifiers & Qt.ControlModifier
+        if not modifiers:
+            viewer._cursor_text.setVisible(False)  # "CTRL: Deselect Nodes"
+
+    def _end_live_wire(self, node_id: str) -> None:
+        """Drop the wire the double-click's first press started (NodeGraphQt starts one on
+        any press on a port), and draw the node's wires again: the press may have lifted
+        the wire of a connected input off its port."""
+        viewer = self.viewer()
+        viewer.end_live_connection()
+        viewer._detached_port = None
+        self._redraw_wires({node_id})
 
     def hit(self, viewport_pos) -> tuple[str | None, tuple[str, bool] | None]:
         """The node (and port, if one) under a viewport position."""
@@ -328,6 +445,63 @@ class Canvas(QObject):
         item = (view.get_output(port) if output else view.get_input(port)).view
         return self.viewer().mapFromScene(item.sceneBoundingRect().center())
 
+    # -- adding from the repository ----------------------------------------------------------
+    def add_node(self, type_id: str) -> str:
+        """Add a node where a person expects it, as KNIME does: right of the one selected
+        node and wired to it when one of its outputs fits an input, else near the view
+        centre; in free space either way.  One undo step."""
+        workflow = self.document.workflow
+        if type_id not in workflow.registry:  # refused with the reason, outside any undo macro
+            return self.document.add_node(type_id, self.center())
+        selected = self.selected()
+        anchor = selected[0] if len(selected) == 1 else None
+        if anchor is not None:
+            rect = self.views[anchor].view.sceneBoundingRect()
+            start = (rect.right() + GAP, rect.top())
+        else:
+            x, y = self.center()
+            start = (x - 80, y - 30)
+        stack = self.document.undo_stack
+        stack.beginMacro(f"Add {workflow.registry[type_id].display_name}")
+        try:
+            node_id = self.document.add_node(type_id, start)
+            rect = self.views[node_id].view.sceneBoundingRect()
+            others = [v.view.sceneBoundingRect() for n, v in self.views.items() if n != node_id]
+            spot = free_position(rect, others)
+            if spot != rect.topLeft():
+                x, y = workflow.nodes[node_id].position
+                self.document.move_nodes({node_id: (x + spot.x() - rect.left(), y + spot.y() - rect.top())})
+            if anchor is not None:
+                self._wire_first_fit(anchor, node_id)
+        finally:
+            stack.endMacro()
+        return node_id
+
+    def copy_offset(self, node_ids: list[str]) -> tuple[float, float]:
+        """How far to shift copies of these nodes (Duplicate) so that they land in free
+        space next to the originals instead of on top of them."""
+        block = QRectF()
+        for node_id in node_ids:
+            block = block.united(self.views[node_id].view.sceneBoundingRect())
+        if block.isNull():
+            return GAP, GAP
+        others = [v.view.sceneBoundingRect() for v in self.views.values()]
+        spot = free_position(block.translated(GAP, GAP), others)
+        return spot.x() - block.left(), spot.y() - block.top()
+
+    def _wire_first_fit(self, source: str, target: str) -> None:
+        """Connect the first output of ``source`` that an input of ``target`` accepts."""
+        workflow = self.document.workflow
+        source_spec, target_spec = workflow.spec(source), workflow.spec(target)
+        for out in source_spec.outputs if source_spec else ():
+            for inp in target_spec.inputs if target_spec else ():
+                if can_connect(out.type, inp.type) and not workflow.incoming(target, inp.name):
+                    try:
+                        self.document.connect(source, out.name, target, inp.name)
+                    except WorkflowEditError:
+                        continue
+                    return
+
     # -- selection and view ------------------------------------------------------------------
     def selected(self) -> list[str]:
         return [self._ids[n.id] for n in self.graph.selected_nodes() if n.id in self._ids]
@@ -341,12 +515,28 @@ class Canvas(QObject):
         self.selection_changed.emit(self.selected())
 
     def fit(self) -> None:
-        self.graph.fit_to_selection() if self.graph.selected_nodes() else self._fit_all()
+        """Frame the selection (or everything), never zooming out so far that titles get
+        unreadable: a workflow too big for the window then shows its start (top left),
+        and the rest is a scroll away."""
+        from .node_items import min_fit_scale
 
-    def _fit_all(self) -> None:
-        self.graph.select_all()
-        self.graph.fit_to_selection()
-        self.graph.clear_selection()
+        items = [v.view for v in self.graph.selected_nodes()] or [
+            v.view for v in list(self.views.values()) + list(self.backdrop_views.values())]
+        if not items:
+            return
+        rect = QRectF()
+        for item in items:  # the light and shape line below a node count too
+            rect = rect.united(item.sceneBoundingRect()).united(item.mapRectToScene(item.childrenBoundingRect()))
+        rect.adjust(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN)
+        viewer = self.viewer()
+        port = viewer.viewport().rect()
+        scale = min(port.width() / rect.width(), port.height() / rect.height(), MAX_FIT_SCALE)
+        scale = max(scale, min_fit_scale())
+        width, height = port.width() / scale, port.height() / scale
+        left = rect.left() if width < rect.width() else rect.center().x() - width / 2
+        top = rect.top() if height < rect.height() else rect.center().y() - height / 2
+        viewer._scene_range = QRectF(left, top, width, height)  # NodeGraphQt's pan/zoom state
+        viewer._update_scene()
 
     def center(self) -> tuple[float, float]:
         viewer = self.viewer()

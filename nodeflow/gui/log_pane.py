@@ -13,6 +13,8 @@ import time
 
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
+from nodeflow.runtime.events import Event, NodeStatus, RunOutcome
+
 MAX_LINES = 20000
 COLORS = {"info": "#202020", "output": "#707070", "warning": "#b36200", "error": "#c0202a", "ok": "#1d7a1d"}
 
@@ -20,36 +22,39 @@ COLORS = {"info": "#202020", "output": "#707070", "warning": "#b36200", "error":
 def describe(event: dict) -> tuple[str, str] | None:
     """(level, text) for an event worth a log line, None for the rest (batches, queueing)."""
     kind, node = event.get("event"), event.get("node", "")
-    if kind == "run_started":
+    if kind == Event.RUN_STARTED:
         return "info", f"run started: {len(event.get('nodes', []))} node(s) to execute in {event.get('run_dir')}"
-    if kind == "run_finished":
+    if kind == Event.RUN_FINISHED:
         status = event.get("status", "")
-        return ("ok" if status == "executed" else "error"), f"run finished: {status}"
-    if kind == "log":
+        level = {RunOutcome.EXECUTED: "ok", RunOutcome.CANCELLED: "warning"}.get(status, "error")
+        return level, f"run finished: {status}"
+    if kind == Event.LOG:
         return ("warning" if event.get("level") == "warning" else "info"), f"{node}: {event.get('message', '')}"
-    if kind == "warning":
+    if kind == Event.WARNING:
         return "warning", f"{node}: warning: {event.get('message', '')}"
-    if kind == "error":
+    if kind == Event.ERROR:
         return "error", event.get("message", "")
-    if kind == "device":
+    if kind == Event.DEVICE:
         detail = f" ({event['description']})" if event.get("description") else ""
         return "info", f"{node}: training on {event.get('device')}{detail}"
-    if kind == "epoch":
+    if kind == Event.EPOCH:
         metrics = ", ".join(f"{k} {v:.4g}" for k, v in event.get("metrics", {}).items())
         return "info", f"{node}: epoch {event.get('epoch')}/{event.get('epochs')}: {metrics} " \
                        f"({event.get('seconds', 0):.2f} s)"
-    if kind == "output":
-        return "info", f"{node}: stored {event.get('port')} output"
-    if kind == "node_status":
+    if kind == Event.OUTPUT:
+        if event.get("stored"):  # a port value kept in the run directory
+            return "output", f"{node}: stored {event.get('port')} output"
+        return "info", f"{node}: wrote {event.get('path')}"  # a file a writer node wrote
+    if kind == Event.NODE_STATUS:
         status = event.get("status")
-        if status == "executed":
+        if status == NodeStatus.EXECUTED:
             return "ok", f"{node}: executed" + (" (unchanged, output reused)" if event.get("cached")
                                                else f" in {event.get('seconds', 0):.2f} s")
-        if status == "running":
+        if status == NodeStatus.RUNNING:
             return "info", f"{node}: running"
-        if status == "skipped":
+        if status == NodeStatus.SKIPPED:
             return "warning", f"{node}: skipped, {event.get('reason', '')}"
-        if status == "cancelled":
+        if status == NodeStatus.CANCELLED:
             return "warning", f"{node}: cancelled"
     return None
 

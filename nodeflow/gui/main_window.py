@@ -18,30 +18,31 @@ from PySide6.QtWidgets import (
 )
 
 from nodeflow.core import WorkflowEditError, WorkflowFileError, validate
+from nodeflow.core.shape_text import node_label, parameter_summary
+from nodeflow.core.states import NodeState
 
+from .autosave import Autosave, ask_restore, orphans
 from .canvas import Canvas
 from .document import WorkflowDocument
 from .live_shapes import LiveShapes
+from .legend import show_legend
 from .log_pane import LogPane
 from .monitor import LearningMonitor
 from .properties import PropertiesPanel
 from .repository import NodeRepository
 from .run_controller import RunController
+from .run_session import RunSession
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "workflows"
 FILE_FILTER = "NodeFlow workflows (*.nflow)"
 MAX_RECENT = 8
 
 
-def shape_label(node_shapes) -> str:
-    """``(None, 16) · 80 params`` for a node's shape result."""
-    if node_shapes.error is not None:
-        return "shape error"
-    if node_shapes.skipped:
-        return ""
-    shapes = [s for port in node_shapes.outputs.values() for s in port]
-    text = ", ".join("(" + ", ".join("None" if d is None else str(d) for d in s) + ")" for s in shapes)
-    return f"{text} · {node_shapes.params:,} params" if node_shapes.params else text
+def parameter_text(report) -> str:
+    """The status bar's total: the weights of the model the learner builds, split as Keras's
+    summary splits them."""
+    return "Model parameters: " + parameter_summary(
+        report.total_params, report.trainable_params, report.non_trainable_params)
 
 
 class MainWindow(QMainWindow):
@@ -53,9 +54,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.canvas.widget)
         self.repository = NodeRepository(self.document.workflow.registry)
         self.properties = PropertiesPanel()
-        self._dock(self.repository, "Node Repository", Qt.LeftDockWidgetArea, "repository")
-        self.properties.setMinimumWidth(360)
-        self._dock(self.properties, "Properties", Qt.RightDockWidgetArea, "properties")
+        self.repository_dock = self._dock(self.repository, "Node Repository", Qt.LeftDockWidgetArea,
+                                          "repository")
+        self.properties_dock = self._dock(self.properties, "Properties", Qt.RightDockWidgetArea, "properties")
+        self.resizeDocks([self.properties_dock], [380], Qt.Horizontal)  # its form fits narrower too
         self.total_label = QLabel("")
         self.statusBar().addPermanentWidget(self.total_label)
         self.log = LogPane()
@@ -69,16 +71,21 @@ class MainWindow(QMainWindow):
         self.shapes.updated.connect(self._show_shapes)
         self.last_report = None
         self._shown_node: str | None = None
-        self._states: dict[str, tuple[str, str]] = {}  # node id -> (state, detail) shown
         self.runner = RunController(self)
-        self._run_states: dict[str, tuple[str, str]] = {}  # states a run reported, over the stored ones
-        self._run_ignored = False  # the document was replaced while a run went on
-        self._untitled_run_dir: Path | None = None
+        self.session = RunSession(self.document, self.runner, self)
+        self.autosave = Autosave(self.document, parent=self)
+        self.autosave.failed.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.port_views: list = []  # open port view windows
         self._build_actions()
-        self.runner.event.connect(self._run_event)
-        self.runner.output.connect(lambda text: self.log.add("output", text))
-        self.runner.finished.connect(self._run_finished)
+        self.session.event.connect(self.log.add_event)
+        self.session.event.connect(self.monitor.handle_event)
+        self.session.output.connect(lambda text: self.log.add("output", text))
+        self.session.log.connect(self._session_log)
+        self.session.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.session.state_changed.connect(self.canvas.set_state)
+        self.session.progress.connect(self._show_progress)
+        self.session.running_changed.connect(lambda running: self._update_run_actions())
+        self.session.run_finished.connect(self._run_finished)
         self.monitor.stop_requested.connect(lambda node: self.stop_learning())
         self.monitor.training_started.connect(self._training_started)
         self.canvas.context_menu_requested.connect(self._context_menu)
@@ -99,6 +106,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
             self.restoreState(self.settings.value("window/state"))
         self._document_changed()
+        self.session.refresh()
 
     def _dock(self, widget, title: str, area, name: str) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -154,8 +162,10 @@ class MainWindow(QMainWindow):
         self._action(edit, "&Find Node...", self.repository.focus_search, QKeySequence.Find)
         view = bar.addMenu("&View")
         self._action(view, "&Fit to View", self.canvas.fit, QKeySequence("F"))
+        self._action(view, "Status &Legend", lambda: show_legend(self))
         view.addSeparator()
-        for dock in (self.monitor_dock, self.log_dock):
+        # every dock, so a closed one can be opened again
+        for dock in (self.repository_dock, self.properties_dock, self.log_dock, self.monitor_dock):
             view.addAction(dock.toggleViewAction())
         self._build_run_actions(bar.addMenu("&Run"))
         self._update_recent_menu()
@@ -247,6 +257,26 @@ class MainWindow(QMainWindow):
             if answer == QMessageBox.Yes:
                 self.document.revert()
 
+    def offer_recovery(self) -> bool:
+        """After a crash or kill: offer the newest work an editor left unsaved (Restore /
+        Discard); older ones are offered at the next start.  True when work was restored."""
+        found = orphans(self.autosave.folder)
+        for other in found[1:]:
+            other.lock.unlock()
+        if not found:
+            return False
+        recovered = found[0]
+        if not ask_restore(self, recovered):
+            recovered.drop()
+            return False
+        self.document.restore(recovered.workflow, recovered.path)
+        self.autosave.save_now()  # this session keeps it from now on
+        recovered.drop()
+        self.canvas.fit()
+        where = f"belongs to {recovered.path}" if recovered.path else "untitled"
+        self.statusBar().showMessage(f"Restored unsaved work ({where}): save it to keep it", 15000)
+        return True
+
     def _start_folder(self) -> Path:
         return self.document.path.parent if self.document.path else Path.cwd()
 
@@ -271,16 +301,14 @@ class MainWindow(QMainWindow):
         if not self.confirm_discard():
             event.ignore()
             return
-        if self.runner.running:
+        if self.session.running:
             answer = QMessageBox.question(self, "A run is in progress",
                                           "Training is still running. Cancel the run and quit?")
             if answer != QMessageBox.Yes:
                 event.ignore()
                 return
-            self.runner.cancel()
-            if not self.runner.wait(3000):
-                self.runner.kill()
-                self.runner.wait(3000)
+        self.session.close()
+        self.autosave.close()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.shapes.stop()
@@ -288,9 +316,10 @@ class MainWindow(QMainWindow):
 
     # -- editing ------------------------------------------------------------------------
     def add_node_at_center(self, type_id: str) -> str | None:
-        x, y = self.canvas.center()
+        """A node asked for in the repository: beside the selected node (and wired to it)
+        or near the view centre, in free space (Canvas.add_node)."""
         try:
-            node_id = self.document.add_node(type_id, (x - 80, y - 30))
+            node_id = self.canvas.add_node(type_id)
         except WorkflowEditError as exc:
             self.statusBar().showMessage(str(exc.problems[0]), 8000)
             return None
@@ -347,7 +376,8 @@ class MainWindow(QMainWindow):
     def duplicate(self) -> None:
         selected = self.canvas.selected()
         if selected:
-            self.canvas.select(self.document.paste(self.document.copy_nodes(selected)))
+            offset = self.canvas.copy_offset(selected)  # beside the originals, not on them
+            self.canvas.select(self.document.paste(self.document.copy_nodes(selected), offset))
 
     def auto_layout(self) -> None:
         """Left-to-right layers by depth (the importer's layout) for the selection, or for
@@ -364,7 +394,12 @@ class MainWindow(QMainWindow):
             positions = layered_positions(workflow, chosen, origin)
         except ValueError:  # a cycle; validation already marks it
             return
+        notes = self.canvas.backdrops_following(positions)  # annotations keep wrapping their nodes
+        self.document.undo_stack.beginMacro("Auto layout")
         self.document.move_nodes(positions, "Auto layout")
+        for backdrop_id, (position, size) in notes.items():
+            self.document.edit_backdrop(backdrop_id, position=position, size=size)
+        self.document.undo_stack.endMacro()
         self.canvas.fit()
 
     def _param_edited(self, node_id: str, name: str, value) -> None:
@@ -373,160 +408,60 @@ class MainWindow(QMainWindow):
         except WorkflowEditError as exc:
             self.statusBar().showMessage(str(exc.problems[0]), 8000)
 
-    # -- running ----------------------------------------------------------------------------
-    def run_dir(self) -> Path:
-        """Where runs keep outputs: ``runs/<name>`` beside the file (shared with `nodeflow run`),
-        or a temporary folder for an untitled workflow."""
-        from nodeflow.runtime.engine import default_run_dir
-
-        if self.document.path is not None:
-            return default_run_dir(self.document.path)
-        if self._untitled_run_dir is None:
-            import tempfile
-
-            self._untitled_run_dir = Path(tempfile.mkdtemp(prefix="nodeflow-untitled-"))
-        return self._untitled_run_dir
-
+    # -- running (the run session does the work; these are the user's commands) ---------
     def execute_all(self) -> bool:
-        return self.execute(None)
+        return self._execute(None)
 
     def execute_selected(self) -> bool:
         selected = self.canvas.selected()
         if not selected:
             self.statusBar().showMessage("Select the nodes to execute (or use Execute All, Shift+F7)", 8000)
             return False
-        return self.execute(selected)
+        return self._execute(selected)
 
-    def execute(self, targets: list[str] | None) -> bool:
-        """Run the targets and what they need (everything when None) in a child process.
-
-        Only the part of the workflow that runs must be valid, as in KNIME: a half-wired
-        branch elsewhere does not block executing a finished one."""
-        if self.runner.running:
-            self.statusBar().showMessage("A run is already in progress", 6000)
-            return False
-        workflow = self.document.workflow.copy()
-        if targets:
-            keep = set(targets).union(*(workflow.upstream(t) for t in targets))
-            if all(workflow.spec(n).family == "layer" for n in targets):
-                self.statusBar().showMessage(
-                    "Layer nodes do not run on their own: execute the learner they feed", 8000)
-                return False
-            for node_id in [n for n in workflow.nodes if n not in keep]:
-                workflow.remove_node(node_id)
-        problems = validate(workflow)
-        if problems:
-            for problem in problems:
-                self.log.add("error", f"cannot run: {problem}")
-            self.statusBar().showMessage(f"Cannot run: {problems[0]}", 10000)
-            self.log_dock.show()
-            return False
-        runnable = [n for n in workflow.nodes if workflow.spec(n).family != "layer"]
-        self._run_states = {n: ("queued", "waiting to run") for n in runnable}
-        self._run_ignored = False
-        self.refresh_states()
-        self.log.add("info", f"executing {'all nodes' if targets is None else ', '.join(targets)}")
-        try:
-            self.runner.start(workflow, self.run_dir(), targets)
-        except OSError as exc:  # e.g. the run directory cannot be written
-            self._run_states.clear()
-            self.refresh_states()
-            self.log.add("error", f"cannot start the run in {self.run_dir()}: {exc}")
-            self.statusBar().showMessage(f"Cannot start the run: {exc}", 10000)
-            return False
-        self._update_run_actions()
-        return True
+    def _execute(self, targets: list[str] | None) -> bool:
+        self.autosave.save_now()  # a run can take the machine down (out of memory): keep the work first
+        return self.session.execute(targets)
 
     def cancel_run(self) -> None:
-        if self.runner.running:
-            self.log.add("warning", "cancel requested")
-            self.runner.cancel()
+        self.session.cancel()
 
     def stop_learning(self) -> None:
-        if self.runner.running:
-            self.log.add("info", "stop learning requested: training ends after the current batch")
-            self.runner.stop_learning()
+        self.session.stop_learning()
 
     def reset_selected(self) -> None:
         """Forget the outputs of the selected nodes and everything after them (all when none
         is selected), so that the next run executes them again."""
-        if self.runner.running:
-            return
         workflow = self.document.workflow
         chosen = set(self.canvas.selected()) or set(workflow.nodes)
         for node_id in list(chosen):
             chosen |= workflow.downstream(node_id)
-        self.reset_nodes(sorted(chosen))
-
-    def reset_nodes(self, node_ids: list[str]) -> None:
-        from nodeflow.runtime.engine import reset_nodes
-
-        forgotten = reset_nodes(self.run_dir(), node_ids)
-        for node_id in node_ids:
-            self._run_states.pop(node_id, None)
-        self.refresh_states()
-        if forgotten:
-            self.log.add("info", f"reset {', '.join(forgotten)}")
+        self.session.reset(sorted(chosen))
 
     def _update_run_actions(self) -> None:
-        running = self.runner.running
+        running = self.session.running
         for action in (self.execute_selected_action, self.execute_all_action, self.reset_action):
             action.setEnabled(not running)
         self.cancel_action.setEnabled(running)
         self.stop_action.setEnabled(running)
 
-    def _run_event(self, event: dict) -> None:
-        if self._run_ignored:
-            return
-        self.log.add_event(event)
-        self.monitor.handle_event(event)
-        kind, node_id = event.get("event"), event.get("node")
-        if kind == "node_status" and node_id in self.document.workflow.nodes:
-            status = event.get("status")
-            state = {
-                "queued": ("queued", "waiting to run"),
-                "running": ("running", "running"),
-                "executed": ("executed", "output reused: unchanged since the last run" if event.get("cached")
-                             else f"executed in {event.get('seconds', 0):.2f} s"),
-                "failed": ("failed", event.get("error", "")),
-                "skipped": ("configured", f"skipped: {event.get('reason', '')}"),
-                "cancelled": ("configured", "cancelled"),
-            }.get(status)
-            if state is not None:
-                self._run_states[node_id] = state
-                self._set_state(node_id, *state)
-            if status != "running":
-                self._restore_label(node_id)
-        elif kind == "batch" and node_id in self.document.workflow.nodes:
-            self.canvas.set_shape_text(node_id, f"epoch {event['epoch']}/{event['epochs']} · "
-                                                f"batch {event['batch']}/{event['batches']}")
-
-    def _restore_label(self, node_id: str) -> None:
-        node_shapes = self.last_report.nodes.get(node_id) if self.last_report is not None else None
-        self.canvas.set_shape_text(node_id, shape_label(node_shapes) if node_shapes is not None else "")
-
-    def _run_finished(self, status: str, message: str) -> None:
-        ignored, self._run_ignored = self._run_ignored, False
-        self.monitor.run_ended()
-        self._update_run_actions()
-        if ignored:
-            return
-        kept = {}
-        if status == "crashed":  # the child could not say it failed: say it for the node that ran
-            for node_id, node_status in self.runner.node_states.items():
-                if node_status == "running" and node_id in self.document.workflow.nodes:
-                    kept[node_id] = ("failed", message)
-        for node_id in list(self._run_states):
-            self._restore_label(node_id)
-        self._run_states = kept
-        self.refresh_states()
-        level = {"executed": "ok", "cancelled": "warning"}.get(status, "error")
-        self.log.add(level, message)
-        self.statusBar().showMessage(message, 15000)
+    def _session_log(self, level: str, text: str) -> None:
+        self.log.add(level, text)
         if level == "error":
             self.log_dock.show()
+
+    def _show_progress(self, node_id: str, text: str) -> None:
+        """Training progress under a learner while it runs, its shape label again after."""
+        if not text:
+            node_shapes = self.last_report.nodes.get(node_id) if self.last_report is not None else None
+            text = node_label(node_shapes) if node_shapes is not None else ""
+        self.canvas.set_shape_text(node_id, text)
+
+    def _run_finished(self, status: str, message: str) -> None:
+        self.monitor.run_ended(status)
+        self.statusBar().showMessage(message, 15000)
         if self._shown_node is not None:  # column pickers may know more now
-            self.properties.set_known_columns(self.upstream_columns(self._shown_node))
+            self.properties.set_known_columns(self.session.upstream_columns(self._shown_node))
 
     def _training_started(self, node_id: str) -> None:
         self.monitor.show_learner(node_id)
@@ -548,24 +483,12 @@ class MainWindow(QMainWindow):
     def open_monitor(self, node_id: str | None = None) -> None:
         """Show the monitor; for a learner not trained in this session, its stored history."""
         if node_id is not None and node_id not in self.monitor.records:
-            history = self._stored_history(node_id)
+            history = self.session.stored_history(node_id)
             if history:
                 self.monitor.load_history(node_id, history)
         elif node_id is not None:
             self.monitor.show_learner(node_id)
         self._show_monitor_dock()
-
-    def _stored_history(self, node_id: str) -> list[tuple[int, dict[str, float]]]:
-        from nodeflow.runtime.storage import load_value, output_path
-
-        from .plots import history_rows
-
-        spec = self.document.workflow.spec(node_id)
-        port = next((p for p in spec.outputs if p.view == "history"), None) if spec else None
-        path = output_path(self.run_dir(), node_id, port.name, port.type) if port else None
-        if path is None or not path.exists():
-            return []
-        return history_rows(load_value("table", path))
 
     # -- node context menu and port views --------------------------------------------------------
     def _context_menu(self, node_id: str, port, global_pos) -> None:
@@ -589,8 +512,8 @@ class MainWindow(QMainWindow):
         if any(p.view == "history" for p in spec.outputs):
             menu.addSeparator()
             menu.addAction("Open Learning Monitor", lambda: self.open_monitor(node_id))
-        state, detail = self._states.get(node_id, ("", ""))
-        if state == "failed":
+        state, detail = self.session.node_state(node_id)
+        if state == NodeState.FAILED:
             menu.addAction("Show Error...", lambda: QMessageBox.warning(self, f"{node_id} failed", detail))
         views = [p for p in spec.outputs if p.type != "network"]
         if views:
@@ -598,7 +521,7 @@ class MainWindow(QMainWindow):
         for out in views:
             action = menu.addAction(f"View {out.name} ({out.type})",
                                     lambda name=out.name: self.open_port_view(node_id, name))
-            action.setEnabled(state == "executed")
+            action.setEnabled(state == NodeState.EXECUTED)
         return menu
 
     def _port_double_clicked(self, node_id: str, port: str, output: bool) -> None:
@@ -614,14 +537,16 @@ class MainWindow(QMainWindow):
         from .port_views import PortViewError, open_port_view
 
         try:
-            dialog = open_port_view(self, self.document.workflow, self.run_dir(), node_id, port)
+            dialog = open_port_view(self, self.document.workflow, self.session.run_dir(), node_id, port)
         except PortViewError as exc:
             self.statusBar().showMessage(str(exc), 10000)
             return None
-        if self._states.get(node_id, ("",))[0] != "executed":
+        if self.session.node_state(node_id)[0] != NodeState.EXECUTED:
             self.statusBar().showMessage(f"{node_id} changed since this output was computed: "
                                          "execute it again to update the view", 10000)
-        self.port_views = [v for v in self.port_views if v.isVisible()] + [dialog]
+        # a closed view deletes itself (WA_DeleteOnClose): forget it then, never touch it after
+        self.port_views.append(dialog)
+        dialog.destroyed.connect(lambda _=None, view=dialog: self.port_views.remove(view))
         return dialog
 
     # -- following the document ------------------------------------------------------------
@@ -635,31 +560,13 @@ class MainWindow(QMainWindow):
         else:
             self.properties.show_node(node_id, self.document.workflow.spec(node_id),
                                       dict(self.document.workflow.nodes[node_id].params))
-            self.properties.set_known_columns(self.upstream_columns(node_id))
-
-    def upstream_columns(self, node_id: str) -> list[str] | None:
-        """Columns of the table(s) flowing into a node, when a run has stored them."""
-        from nodeflow.runtime.storage import output_path, stored_columns
-
-        run_dir = self.run_dir()
-        columns: list[str] = []
-        for edge in self.document.workflow.incoming(node_id):
-            spec = self.document.workflow.spec(edge.source)
-            port = spec.output(edge.source_port) if spec else None
-            if port is None or port.type != "table":
-                continue
-            found = stored_columns(output_path(run_dir, edge.source, edge.source_port, "table"))
-            if found is None:
-                return None
-            columns += [c for c in found if c not in columns]
-        return columns or None
+            self.properties.set_known_columns(self.session.upstream_columns(node_id))
 
     def _document_reset(self) -> None:
-        self._states.clear()  # the canvas made new node views
-        self._run_states.clear()
-        if self.runner.running:  # another workflow now: the run's events no longer apply
-            self._run_ignored = True
-            self.runner.cancel()
+        """Another workflow: the log and the learning curves of the previous one go with it."""
+        self.log.clear()
+        self.monitor.clear()
+        self.last_report = None
         self._selection_changed([])
 
     def _node_changed(self, node_id: str) -> None:
@@ -672,58 +579,7 @@ class MainWindow(QMainWindow):
     def _document_changed(self) -> None:
         name = self.document.path.name if self.document.path else "Untitled"
         self.setWindowTitle(f"{name}{'*' if self.document.modified else ''} \u2014 NodeFlow")
-        self.refresh_states()
         self.shapes.request(self.document.workflow)
-
-    def refresh_states(self) -> None:
-        """Each node's state: not configured (validation), then what a run under way says,
-        then executed / failed from the stored outputs, else configured."""
-        problems = validate(self.document.workflow)
-        broken: dict[str, list[str]] = {}
-        for problem in problems:
-            if problem.node:
-                broken.setdefault(problem.node, []).append(str(problem))
-        last_run = self.last_run_states()
-        for node_id in self.document.workflow.nodes:
-            if node_id in broken:
-                self._set_state(node_id, "not configured", "\n".join(broken[node_id]))
-            elif node_id in self._run_states:
-                self._set_state(node_id, *self._run_states[node_id])
-            elif node_id in last_run:
-                self._set_state(node_id, *last_run[node_id])
-            else:
-                self._set_state(node_id, "configured")
-
-    def last_run_states(self) -> dict[str, tuple[str, str]]:
-        """Executed / failed states kept in the run directory (by the editor or `nodeflow run`).
-
-        A node counts only while its fingerprint still matches the stored one, so editing
-        it (or anything upstream) takes it back to configured, as in KNIME."""
-        from nodeflow.runtime.engine import Engine, read_state
-
-        if not self.document.workflow.nodes:
-            return {}
-        stored = read_state(self.run_dir())
-        if not stored:
-            return {}
-        engine = Engine(self.document.workflow, self.run_dir())
-        states: dict[str, tuple[str, str]] = {}
-        for node_id, entry in stored.items():
-            if node_id in self.document.workflow.nodes and isinstance(entry, dict) \
-                    and entry.get("key") == engine.key(node_id):
-                states[node_id] = ("failed", entry["error"]) if "error" in entry \
-                    else ("executed", "output kept from the last run")
-        return states
-
-    def node_state(self, node_id: str) -> tuple[str, str]:
-        """(state, detail) the canvas shows for a node: configured, running, executed, failed..."""
-        return self._states.get(node_id, ("configured", ""))
-
-    def _set_state(self, node_id: str, state: str, detail: str = "") -> None:
-        """Repaint a node only when its state or reason changed (500 repaints per edit stutter)."""
-        if self._states.get(node_id) != (state, detail):
-            self._states[node_id] = (state, detail)
-            self.canvas.set_state(node_id, state, detail)
 
     def _show_shapes(self, report) -> None:
         if isinstance(report, Exception):
@@ -731,10 +587,10 @@ class MainWindow(QMainWindow):
             return
         self.last_report = report
         for node_id, node_shapes in report.nodes.items():
-            self.canvas.set_shape_text(node_id, shape_label(node_shapes))
-            if node_shapes.error is not None:
-                self._set_state(node_id, "not configured", str(node_shapes.error))
-        self.total_label.setText(f"Model parameters: {report.total_params:,}")
+            self.canvas.set_shape_text(node_id, node_label(node_shapes))
+        self.session.set_shape_problems(
+            {n: str(shapes.error) for n, shapes in report.nodes.items() if shapes.error is not None})
+        self.total_label.setText(parameter_text(report))
 
 
 def run_editor(path: str | None = None) -> int:
@@ -747,6 +603,10 @@ def run_editor(path: str | None = None) -> int:
     app.setApplicationName("NodeFlow")
     window = MainWindow()
     window.show()
+    # a run process waits with TensorFlow imported, started once the shape worker has
+    # imported it (two imports at once would delay the first shapes on a small machine)
+    window.shapes.worker.ready.connect(window.runner.warm_up)
+    window.offer_recovery()
     if path:
-        window.open_file(path, confirmed=True)
+        window.open_file(path, confirmed=not window.document.modified)
     return app.exec()

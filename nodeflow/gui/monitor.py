@@ -7,13 +7,15 @@ time left, the device training runs on, and has a Stop button that ends training
 after the current batch and keeps the model trained so far.
 
 Each learner of the workflow gets a :class:`TrainingRecord` (plain data, tested
-without widgets); the widget shows one record at a time.
+without widgets); the widget shows one record at a time.  Progress and the time left
+come from :class:`nodeflow.runtime.events.TrainingProgress`, the same estimate the
+terminal shows for ``nodeflow run``.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
@@ -27,10 +29,35 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nodeflow.runtime.events import (
+    TRAINING_EVENTS,
+    Event,
+    NodeStatus,
+    RunOutcome,
+    TrainingProgress,
+    duration_text,
+)
+
 from .plots import Curves, MetricPlots
 
-TRAINING_EVENTS = ("device", "batch", "epoch")
-ACTIVE = ("waiting", "training", "stopping")  # statuses of a learner whose run is not over
+
+class Training(StrEnum):
+    """Where a learner's training stands, as the monitor tells it."""
+
+    WAITING = "waiting"  # its node runs, no training event yet
+    TRAINING = "training"
+    STOPPING = "stopping"  # Stop was pressed: ends after the current batch
+    FINISHED = "finished"
+    STOPPED = "stopped"  # ended early by Stop; the model so far was kept
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    LOADED = "loaded"  # a history stored by an earlier run
+
+
+ACTIVE = (Training.WAITING, Training.TRAINING, Training.STOPPING)  # a learner whose run is not over
+END_OF_TRAINING = {NodeStatus.EXECUTED: Training.FINISHED, NodeStatus.FAILED: Training.FAILED,
+                   NodeStatus.CANCELLED: Training.CANCELLED}  # the learner node's status -> training's
+NO_TRAINING = "No training yet: execute a workflow with a Keras Network Learner."
 
 
 @dataclass
@@ -38,80 +65,44 @@ class TrainingRecord:
     """What one learner's training has reported so far."""
 
     node_id: str
-    status: str = "waiting"  # waiting, training, stopping, finished, stopped, failed, cancelled, loaded
+    status: Training = Training.WAITING
     device: str = ""
     device_description: str = ""
-    epochs: int = 0
-    epoch: int = 0  # the epoch under way (1-based)
-    batches: int = 0
-    batch: int = 0
-    epoch_seconds: list[float] = field(default_factory=list)
-    epoch_started: float | None = None
+    progress: TrainingProgress = field(default_factory=TrainingProgress)
     curves: Curves = field(default_factory=Curves)
 
     def apply(self, event: dict, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
         kind = event["event"]
-        if kind == "device":
+        if kind == Event.DEVICE:
             self.device = event.get("device", "")
             self.device_description = event.get("description", "")
-            self.status = "training"
-        elif kind == "batch":
-            if self.epoch_started is None:  # later epochs start when the previous one ends
-                self.epoch_started = now
-            self.epoch, self.epochs = event["epoch"], event["epochs"]
-            self.batch, self.batches = event["batch"], event["batches"]
-            self.curves.add_batch(self.epoch, self.batch, self.batches, event.get("metrics", {}))
-            if self.status == "waiting":
-                self.status = "training"
-        elif kind == "epoch":
-            self.epoch, self.epochs = event["epoch"], event["epochs"]
-            self.batch = self.batches
-            self.curves.add_epoch(self.epoch, event.get("metrics", {}))
-            if "seconds" in event:
-                self.epoch_seconds.append(float(event["seconds"]))
-            self.epoch_started = now
-
-    def seconds_per_epoch(self) -> float | None:
-        recent = self.epoch_seconds[-5:]
-        return sum(recent) / len(recent) if recent else None
+            self.status = Training.TRAINING
+        elif kind == Event.BATCH:
+            self.progress.apply(event, now)
+            progress = self.progress
+            self.curves.add_batch(progress.epoch, progress.batch, progress.batches, event.get("metrics", {}))
+            if self.status == Training.WAITING:
+                self.status = Training.TRAINING
+        elif kind == Event.EPOCH:
+            self.progress.apply(event, now)
+            self.curves.add_epoch(self.progress.epoch, event.get("metrics", {}))
 
     def eta(self, now: float | None = None) -> float | None:
-        """Seconds left: remaining epochs at the recent pace, less what the current one has done."""
-        now = time.monotonic() if now is None else now
-        if self.status not in ("training", "stopping") or not self.epochs:
+        """Seconds left while training (see ``TrainingProgress``); None otherwise."""
+        if self.status not in (Training.TRAINING, Training.STOPPING):
             return None
-        per_epoch = self.seconds_per_epoch()
-        in_epoch = self.batch / self.batches if self.batches else 0.0
-        if per_epoch is None:  # first epoch: extrapolate from its batches
-            if not in_epoch or self.epoch_started is None:
-                return None
-            per_epoch = (now - self.epoch_started) / in_epoch
-        done_epochs = len(self.epoch_seconds)
-        left = (self.epochs - done_epochs) * per_epoch
-        if self.epoch > done_epochs and self.epoch_started is not None and self.epoch_seconds:
-            left -= min(now - self.epoch_started, per_epoch)
-        return max(left, 0.0)
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+        return self.progress.eta(now)
 
 
 STATUS_TEXT = {
-    "waiting": "waiting for training to start",
-    "training": "training",
-    "stopping": "stopping after the current batch…",
-    "finished": "finished",
-    "stopped": "stopped early; the model trained so far was kept",
-    "failed": "failed",
-    "cancelled": "cancelled",
-    "loaded": "history of an earlier run",
+    Training.WAITING: "waiting for training to start",
+    Training.TRAINING: "training",
+    Training.STOPPING: "stopping after the current batch…",
+    Training.FINISHED: "finished",
+    Training.STOPPED: "stopped early; the model trained so far was kept",
+    Training.FAILED: "failed",
+    Training.CANCELLED: "cancelled",
+    Training.LOADED: "history of an earlier run",
 }
 
 
@@ -126,7 +117,7 @@ class LearningMonitor(QWidget):
         self.learner = QComboBox()
         self.learner.setToolTip("The learner whose training is shown")
         self.learner.currentTextChanged.connect(lambda text: text and self.show_learner(text))
-        self.status = QLabel("No training yet: execute a workflow with a Keras Network Learner.")
+        self.status = QLabel(NO_TRAINING)
         self.status.setWordWrap(True)
         self.device = QLabel("")
         self.stop_button = QPushButton("Stop")
@@ -169,31 +160,46 @@ class LearningMonitor(QWidget):
             record = self.records.get(node_id)
             if record is None or record.status not in ACTIVE:
                 record = self._new_record(node_id)
-            starting = record.status == "waiting"
+            starting = record.status == Training.WAITING
             record.apply(event)
             if starting:
                 self.training_started.emit(node_id)
             if node_id == self.current:
                 self._refresh(curves_changed=True)
-        elif kind == "node_status" and node_id in self.records:
+        elif kind == Event.NODE_STATUS and node_id in self.records:
             status, record = event.get("status"), self.records[node_id]
-            if status == "running":  # trains again: a fresh record (cached runs send no "running")
+            if status == NodeStatus.RUNNING:  # trains again: a fresh record (cached runs send no "running")
                 self._new_record(node_id)
-            elif status in ("executed", "failed", "cancelled") and record.status in ACTIVE:
-                record.status = {"executed": "stopped" if record.status == "stopping" else "finished"}.get(
-                    status, status)
+            elif status in END_OF_TRAINING and record.status in ACTIVE:
+                record.status = Training.STOPPED if (status == NodeStatus.EXECUTED and
+                                                     record.status == Training.STOPPING) else END_OF_TRAINING[status]
             if node_id == self.current:
                 self._refresh()
-        elif kind == "log" and node_id in self.records and "stop requested" in event.get("message", ""):
-            self.records[node_id].status = "stopping"
+        elif kind == Event.LOG and node_id in self.records and "stop requested" in event.get("message", ""):
+            self.records[node_id].status = Training.STOPPING
             self._refresh()
 
-    def run_ended(self) -> None:
-        """The child process is gone: no learner trains any more (e.g. after a crash)."""
+    def run_ended(self, status: str = RunOutcome.FAILED) -> None:
+        """The child process is gone: no learner trains any more.  ``status`` is the run's
+        outcome; a learner still active then was cancelled with it, or failed (e.g. a crash)."""
         for record in self.records.values():
             if record.status in ACTIVE:
-                record.status = "failed"
+                record.status = Training.CANCELLED if status == RunOutcome.CANCELLED else Training.FAILED
         self._refresh()
+
+    def clear(self) -> None:
+        """Forget every learner (another workflow was opened)."""
+        self.records.clear()
+        self.current = None
+        self.learner.clear()
+        self.plots.clear()
+        self._clock.stop()
+        self.epoch_bar.reset()
+        self.batch_bar.reset()
+        self.timing.setText("")
+        self.device.setText("")
+        self.stop_button.setEnabled(False)
+        self.status.setText(NO_TRAINING)
 
     def _new_record(self, node_id: str) -> TrainingRecord:
         record = TrainingRecord(node_id)
@@ -201,7 +207,7 @@ class LearningMonitor(QWidget):
         if self.learner.findText(node_id) < 0:
             self.learner.addItem(node_id)
         current = self.records.get(self.current or "")
-        if current is None or current.node_id == node_id or current.status != "training":
+        if current is None or current.node_id == node_id or current.status != Training.TRAINING:
             self.show_learner(node_id)
         return record
 
@@ -209,9 +215,9 @@ class LearningMonitor(QWidget):
         """Show a learner's stored history from an earlier run: (epoch, metrics) rows, as
         :func:`nodeflow.gui.plots.history_rows` reads them."""
         record = self._new_record(node_id)
-        record.status = "loaded"
+        record.status = Training.LOADED
         for number, metrics in rows:
-            record.apply({"event": "epoch", "epoch": number, "epochs": len(rows), "metrics": metrics})
+            record.apply({"event": Event.EPOCH, "epoch": number, "epochs": len(rows), "metrics": metrics})
         self.show_learner(node_id)
 
     # -- showing ---------------------------------------------------------------------------
@@ -234,8 +240,8 @@ class LearningMonitor(QWidget):
 
     def _stop(self) -> None:
         record = self.record()
-        if record is not None and record.status == "training":
-            record.status = "stopping"
+        if record is not None and record.status == Training.TRAINING:
+            record.status = Training.STOPPING
             self.stop_requested.emit(record.node_id)
             self._refresh()
 
@@ -244,19 +250,20 @@ class LearningMonitor(QWidget):
         if curves_changed:
             self.plots.changed()
         active = record is not None and record.status in ACTIVE
-        self.stop_button.setEnabled(record is not None and record.status == "training")
+        self.stop_button.setEnabled(record is not None and record.status == Training.TRAINING)
         if active and not self._clock.isActive():
             self._clock.start()
         elif not active:
             self._clock.stop()
         if record is None:
             return
-        self.epoch_bar.setRange(0, max(record.epochs, 1))
-        self.epoch_bar.setValue(len(record.epoch_seconds) if record.status != "loaded" else record.epoch)
-        self.epoch_bar.setFormat(f"{record.epoch} / {record.epochs}" if record.epochs else "–")
-        self.batch_bar.setRange(0, max(record.batches, 1))
-        self.batch_bar.setValue(record.batch)
-        self.batch_bar.setFormat(f"{record.batch} / {record.batches}" if record.batches else "–")
+        progress = record.progress
+        self.epoch_bar.setRange(0, max(progress.epochs, 1))
+        self.epoch_bar.setValue(progress.epochs_done)
+        self.epoch_bar.setFormat(f"{progress.epoch} / {progress.epochs}" if progress.epochs else "–")
+        self.batch_bar.setRange(0, max(progress.batches, 1))
+        self.batch_bar.setValue(progress.batch)
+        self.batch_bar.setFormat(f"{progress.batch} / {progress.batches}" if progress.batches else "–")
         if record.device:
             detail = f" ({record.device_description})" if record.device_description else ""
             self.device.setText(f"Device: {record.device}{detail}")
@@ -269,10 +276,10 @@ class LearningMonitor(QWidget):
         if record is None:
             return
         self.status.setText(f"{record.node_id}: {STATUS_TEXT.get(record.status, record.status)}")
-        per_epoch = record.seconds_per_epoch()
+        per_epoch = record.progress.seconds_per_epoch()
         parts = [f"{per_epoch:.2f} s per epoch" if per_epoch is not None else ""]
-        if record.status in ("training", "stopping"):
-            parts.append(f"ETA {_duration(record.eta())}")
-        elif record.epoch_seconds:
-            parts.append(f"trained for {_duration(sum(record.epoch_seconds))}")
+        if record.status in (Training.TRAINING, Training.STOPPING):
+            parts.append(f"ETA {duration_text(record.eta())}")
+        elif record.progress.epoch_seconds:
+            parts.append(f"trained for {duration_text(sum(record.progress.epoch_seconds))}")
         self.timing.setText(" · ".join(p for p in parts if p))

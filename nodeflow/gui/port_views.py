@@ -113,17 +113,41 @@ class StoredOutput:
 
 
 # --------------------------------------------------------------------------- formatting
+FIXED_RANGE = (1e-4, 1e6)  # magnitudes printed in fixed-point; others in scientific notation
+SIGNIFICANT = 4
+
+
 def format_number(value: Any) -> str:
-    """Compact text of one scalar: floats as ``:.6g``, bytes decoded, the rest as ``str``."""
+    """Compact text of one scalar, for cells: bytes decoded, booleans as true/false, and
+    floats readable at a glance: ``0``; fixed-point with 4 significant digits (integer
+    digits always kept, trailing zeros dropped) for 1e-4 <= |x| < 1e6, e.g. ``0.9877``,
+    ``12346``; a short scientific form otherwise, e.g. ``4.3e-17``, ``1.2e+08``.  A tiny
+    probability thus still reads as tiny and not zero.  Cells' tooltips give the exact
+    value (:func:`full_number`)."""
     if isinstance(value, (bytes, np.bytes_)):
         return value.decode("utf-8", errors="replace")
     if isinstance(value, (float, np.floating)):
-        return f"{float(value):.6g}"
+        x = float(value)
+        if x == 0 or not np.isfinite(x):
+            return "0" if x == 0 else str(x)
+        magnitude = abs(x)
+        if FIXED_RANGE[0] <= magnitude < FIXED_RANGE[1]:
+            integer_digits = int(np.floor(np.log10(magnitude))) + 1
+            return np.format_float_positional(x, precision=max(SIGNIFICANT, integer_digits), unique=True,
+                                              fractional=False, trim="-")
+        return f"{x:.2g}"
     if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     return str(value)
+
+
+def full_number(value: Any) -> str:
+    """The exact text of a scalar (shortest round-tripping form for floats)."""
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    return format_number(value)
 
 
 def format_shape(shape: Any) -> str:
@@ -168,7 +192,7 @@ def array_tooltip(value: np.ndarray) -> str:
     flat = value.reshape(-1).astype(np.float64, copy=False) if value.dtype.kind in "biuf" else None
     if flat is None:
         return head
-    return f"{head}, min {np.nanmin(flat):.6g}, max {np.nanmax(flat):.6g}"
+    return f"{head}, min {format_number(np.nanmin(flat))}, max {format_number(np.nanmax(flat))}"
 
 
 def thumbnail(value: np.ndarray, height: int = THUMB_HEIGHT) -> QPixmap:
@@ -289,7 +313,7 @@ class TableModel(QAbstractTableModel):
         if role == Qt.DisplayRole:
             return array_preview(value) if array.ndim > 1 else format_number(value)
         if role == Qt.ToolTipRole:
-            return array_tooltip(value) if array.ndim > 1 else format_number(value)
+            return array_tooltip(value) if array.ndim > 1 else full_number(value)
         if role == Qt.TextAlignmentRole and array.ndim == 1 and array.dtype.kind in "biuf":
             return NUMBER_ALIGN
         return None

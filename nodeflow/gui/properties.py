@@ -53,9 +53,18 @@ Decisions
 - The file button calls :func:`choose_path`, a module-level function, so tests (and
   other front ends) can replace the dialog.
 - Nested choices (initializers, regularizers, constraints) are a combo box of options plus
-  a sub-form of the chosen option's arguments built by the same editor table; the value
-  emitted is the option name when all arguments are at their defaults, else
-  ``{"name": ..., "args": {non-default arguments}}`` (the parameter's canonical form).
+  a sub-form of the chosen option's arguments built by the same editor table, shown as a
+  full-width row under the choice's row; the value emitted is the option name when all
+  arguments are at their defaults, else ``{"name": ..., "args": {non-default arguments}}``
+  (the parameter's canonical form).
+- Parameter groups (``Param.group``) are sections of a QToolBox, one open at a time as the
+  tabs of KNIME's configure dialogs, stacked so that a narrow dock shows every title; a
+  section holding a problem carries a warning icon; the next node of the same type opens
+  on the section last opened.  A node with one group shows a plain form.
+- The form fits the dock's width: no editor asks for more than a few characters (spin
+  boxes are not sized for their whole range), problem texts wrap inside long words, and
+  when labels and fields do not fit side by side every label goes above its field.  A
+  dock narrower than that minimum scrolls horizontally rather than clipping.
 
 Imports only PySide6 and nodeflow.core.
 """
@@ -68,8 +77,8 @@ import math
 import re
 from typing import Any
 
-from PySide6.QtCore import QLocale, QSize, Qt, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import QEvent, QLocale, QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -89,6 +98,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QTabWidget,
     QTextBrowser,
+    QToolBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -110,6 +120,7 @@ from nodeflow.core.params import (
     ShapeParam,
     TextListParam,
     TextParam,
+    group_params,
     same_value,
 )
 from nodeflow.core.spec import NodeSpec
@@ -132,7 +143,10 @@ STYLE_SHEET = f"""
 QFrame#nfRing {{ border: 1px solid transparent; border-radius: 3px; }}
 QFrame#nfRing[nfInvalid="true"] {{ border-color: {INVALID_COLOR}; }}
 QLabel#nfProblem {{ color: {INVALID_COLOR}; }}
-QFrame#nfSubForm {{ border: none; border-left: 2px solid palette(midlight); }}
+QFrame#nfSubForm {{ border: none; border-left: 2px solid palette(midlight); margin-left: 16px; }}
+QToolBox::tab {{ background: palette(button); border: 1px solid palette(mid); border-radius: 3px;
+                 padding: 1px 4px; }}
+QToolBox::tab:selected {{ font-weight: bold; }}
 """
 
 
@@ -202,6 +216,9 @@ class ParamEditor(QWidget):
         self._updating = False
         self.problem = ""
         self.inputs: list[QWidget] = []  # get the default look and the problem as tooltip
+        # a part a form shows as a full-width row under the editor's row (a nested option's
+        # arguments), so it is not squeezed into the field column
+        self.below: QWidget | None = None
         self.rings: list[QFrame] = []  # frames around the inputs that turn red
         self.column = QVBoxLayout(self)
         self.column.setContentsMargins(0, 0, 0, 0)
@@ -235,7 +252,7 @@ class ParamEditor(QWidget):
         self._last = value
         self.shown = True
         if value is UNSET:
-            self._set_problem(f"required: expected {self.param.expected()}")
+            self._set_problem(self._required_problem())
         else:
             self._set_problem(problem_text(self.param, self.param.check(value)))
 
@@ -297,6 +314,9 @@ class ParamEditor(QWidget):
             self.problem = problem
             self.problem_changed.emit(problem)
 
+    def _required_problem(self) -> str:
+        return f"required: expected {self.param.expected()}"
+
     def _show(self, value: Any) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -314,7 +334,30 @@ class _NoWheelUnfocused:
             event.ignore()
 
 
-class _SpinBox(_NoWheelUnfocused, QSpinBox):
+class _NarrowSpin:
+    """Mixin: size hints of a few digits, not of the whole range.
+
+    Qt sizes a spin box for the text of its minimum and maximum; an unbounded int (2^31)
+    or a float box with 10 decimals up to 1e12 then asks for 110-160 px and, with the spin
+    box's default Minimum policy, never shrinks below it: the form grew wider than the
+    panel and its right edge was cut off.  The box may now shrink to :data:`DIGITS`
+    characters (it scrolls its text like a line edit) and grows with the form.
+    """
+
+    DIGITS = 9
+
+    def _narrow(self, hint: QSize) -> QSize:
+        cap = self.fontMetrics().horizontalAdvance("0" * self.DIGITS) + 36  # frame and arrows
+        return QSize(min(hint.width(), cap), hint.height())
+
+    def sizeHint(self):  # noqa: N802 - Qt name
+        return self._narrow(super().sizeHint())
+
+    def minimumSizeHint(self):  # noqa: N802 - Qt name
+        return self._narrow(super().minimumSizeHint())
+
+
+class _SpinBox(_NarrowSpin, _NoWheelUnfocused, QSpinBox):
     stepped = Signal()
 
     def stepBy(self, steps):  # noqa: N802 - Qt name
@@ -322,7 +365,7 @@ class _SpinBox(_NoWheelUnfocused, QSpinBox):
         self.stepped.emit()
 
 
-class _DoubleSpinBox(_NoWheelUnfocused, QDoubleSpinBox):
+class _DoubleSpinBox(_NarrowSpin, _NoWheelUnfocused, QDoubleSpinBox):
     stepped = Signal()
 
     def stepBy(self, steps):  # noqa: N802 - Qt name
@@ -355,6 +398,7 @@ class _NumberEditor(ParamEditor):
         super().__init__(param)
         self.spin = spin
         spin.setLocale(QLocale.c())
+        spin.setSizePolicy(QSizePolicy.Preferred, spin.sizePolicy().verticalPolicy())
         spin.setFocusPolicy(Qt.StrongFocus)
         spin.setAccelerated(True)
         spin.setSingleStep(step)
@@ -501,6 +545,11 @@ class ChoiceEditor(ParamEditor):
     def _options(self) -> list[tuple[Any, str, str]]:
         """The options as (value, text, tooltip)."""
         return [(o, o, "") for o in self.param.options]
+
+    def _required_problem(self) -> str:
+        """A long list of options is in the combo box already; the message does not repeat it."""
+        count = len(self.param.options)
+        return super()._required_problem() if count <= 4 else f"required: choose one of the {count} options"
 
     def _fill(self, extra: Any) -> None:
         self.combo.clear()
@@ -791,7 +840,8 @@ class NestedChoiceEditor(ChoiceEditor):
         layout = QVBoxLayout(self.sub)
         layout.setContentsMargins(10, 2, 0, 2)
         self.sub.setVisible(False)
-        self.column.addWidget(self.sub)
+        self.column.addWidget(self.sub)  # a ParamForm moves it into a row of its own
+        self.below = self.sub
 
     def _options(self):
         return [(o.name, o.name, o.help) for o in self.param.options]
@@ -891,6 +941,31 @@ def editor_for(param: Param, parent: QWidget | None = None) -> ParamEditor:
 # =====================================================================================
 # a form of parameter rows
 # =====================================================================================
+class ProblemLabel(QLabel):
+    """The reason a value is refused, word-wrapped to the width it is given.
+
+    Messages hold long unbroken words (``"sparse_categorical_crossentropy",``); a wrapped
+    QLabel is at least as wide as its longest word, which pushed the form past the panel's
+    right edge.  The label shows the text with a zero-width space after each ``_``, ``/``
+    and ``\\`` (extra line-break opportunities, invisible) and ``text()`` returns the
+    message as it was given.
+    """
+
+    BREAK_AFTER = re.compile(r"([_/\\])")
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._message = ""
+        self.setWordWrap(True)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt name
+        self._message = text
+        super().setText(self.BREAK_AFTER.sub("\\1\u200b", text))
+
+    def text(self) -> str:
+        return self._message
+
+
 class ParamRow(QWidget):
     """The field part of one form row: editor, reset button, and the problem under them."""
 
@@ -911,9 +986,8 @@ class ParamRow(QWidget):
         self.reset_button.setSizePolicy(keep_place)
         self.reset_button.setVisible(False)
         self.reset_button.clicked.connect(self.reset)
-        self.problem = QLabel()
+        self.problem = ProblemLabel()
         self.problem.setObjectName("nfProblem")
-        self.problem.setWordWrap(True)
         self.problem.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.problem.setVisible(False)
         small = self.problem.font()
@@ -955,26 +1029,112 @@ class ParamRow(QWidget):
             widget.setToolTip(f"<p style='color:{INVALID_COLOR}'>{tip}</p>" if text else "")
 
 
+class _FormPage(QWidget):
+    """A QFormLayout that puts every label above its field when the rows do not fit side
+    by side, rather than Qt's WrapLongRows mix of wrapped and unwrapped rows.
+
+    Its minimum width is that of the widest label or field (not their sum), so the page
+    fits any width its parent can give and wraps only when it must.
+    """
+
+    def __init__(self, margin: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.form = QFormLayout(self)
+        self.form.setContentsMargins(margin, margin, margin, margin)
+        self.form.setFormAlignment(Qt.AlignLeft | Qt.AlignTop)
+        self.form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        self.form.setHorizontalSpacing(8)
+        self.form.setVerticalSpacing(5)
+        self.wrapped: bool | None = None
+        self._wrap(False)
+
+    def side_by_side_width(self) -> int:
+        """The width the rows need with labels beside fields."""
+        labels = fields = 0
+        for i in range(self.form.rowCount()):
+            label = self.form.itemAt(i, QFormLayout.LabelRole)
+            field = self.form.itemAt(i, QFormLayout.FieldRole)
+            if label is not None and label.widget() is not None:
+                labels = max(labels, label.widget().sizeHint().width())
+            if field is not None and field.widget() is not None:
+                widget = field.widget()
+                fields = max(fields, widget.minimumSizeHint().width(), widget.minimumWidth())
+        margins = self.form.contentsMargins()
+        return margins.left() + labels + self.form.horizontalSpacing() + fields + margins.right()
+
+    def _wrap(self, wrapped: bool) -> None:
+        if wrapped == self.wrapped:
+            return
+        self.wrapped = wrapped
+        # WrapLongRows keeps the minimum width small; wide enough, no row wraps under it
+        self.form.setRowWrapPolicy(QFormLayout.WrapAllRows if wrapped else QFormLayout.WrapLongRows)
+        self.form.setLabelAlignment((Qt.AlignLeft if wrapped else Qt.AlignRight) | Qt.AlignTop)
+
+    def resizeEvent(self, event):  # noqa: N802 - Qt name
+        self._wrap(event.size().width() < self.side_by_side_width())
+        super().resizeEvent(event)
+
+    def event(self, event):
+        if event.type() == QEvent.LayoutRequest:  # a row's size changed (e.g. a column list)
+            self._wrap(self.width() < self.side_by_side_width())
+        return super().event(event)
+
+
 class ParamForm(QWidget):
-    """A QFormLayout of parameter rows: label (help as tooltip, ``*`` when required) and
-    editor.  Used for a node's parameters and, recursively, for a nested option's arguments.
+    """Rows of parameters: label (help as tooltip, ``*`` when required) and editor.
+
+    With ``grouped`` and parameters in more than one group (``Param.group``), each group
+    is a section of a QToolBox: one open at a time, as the tabs of KNIME's configure
+    dialogs, but stacked so that a narrow panel shows every title; each section scrolls on
+    its own.  A section holding a problem carries a warning icon, so a problem in a closed
+    section is not missed.  Nested options' arguments are a form without groups.
+
+    When the rows do not fit side by side, every label goes above its field (see
+    :class:`_FormPage`), so the form fits the width it is given.
     """
 
     edited = Signal(str, object)  # parameter name, valid value the user committed
     reset = Signal(str)  # parameter name: the user asked for the default
 
-    def __init__(self, params: tuple[Param, ...] | list[Param], parent: QWidget | None = None):
+    def __init__(self, params: tuple[Param, ...] | list[Param], parent: QWidget | None = None,
+                 grouped: bool = False):
         super().__init__(parent)
         self.params = {p.name: p for p in params}
         self.rows: dict[str, ParamRow] = {}
         self.labels: dict[str, QLabel] = {}
-        layout = QFormLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setLabelAlignment(Qt.AlignRight | Qt.AlignTop)
-        layout.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
-        layout.setRowWrapPolicy(QFormLayout.DontWrapRows)
-        layout.setHorizontalSpacing(8)
-        layout.setVerticalSpacing(5)
+        self.sections: QToolBox | None = None
+        self.section_of: dict[str, int] = {}  # parameter name -> section index
+        groups = group_params(params) if grouped else [("", tuple(params))]
+        if len(groups) == 1:
+            self._add_rows(self._form_layout(self, 0), groups[0][1])
+            return
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.sections = QToolBox()
+        outer.addWidget(self.sections)
+        for index, (title, members) in enumerate(groups):
+            page = QWidget()
+            self._add_rows(self._form_layout(page, 6), members)
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.NoFrame)
+            scroll.setWidget(page)
+            self.sections.addItem(scroll, title)
+            for param in members:
+                self.section_of[param.name] = index
+                self.rows[param.name].editor.problem_changed.connect(
+                    lambda _text, i=index: self._mark_section(i))
+            self._mark_section(index)
+
+    @staticmethod
+    def _form_layout(widget: QWidget, margin: int) -> QFormLayout:
+        page = _FormPage(margin)
+        outer = QVBoxLayout(widget)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(page)
+        return page.form
+
+    def _add_rows(self, layout: QFormLayout, params) -> None:
         for param in params:
             label = QLabel(param.name + (" *" if param.required else ""))
             label.setToolTip(_help_tooltip(param))
@@ -985,9 +1145,36 @@ class ParamForm(QWidget):
             row.reset.connect(lambda name=param.name: self._reset(name))
             label.setBuddy(row.editor)
             layout.addRow(label, row)
+            if row.editor.below is not None:
+                layout.addRow(row.editor.below)
             self.rows[param.name] = row
             self.labels[param.name] = label
 
+    # -- sections ----------------------------------------------------------------------
+    def section_titles(self) -> list[str]:
+        if self.sections is None:
+            return []
+        return [self.sections.itemText(i) for i in range(self.sections.count())]
+
+    def open_section(self, title: str) -> bool:
+        """Show the section called ``title``; False when there is none."""
+        titles = self.section_titles()
+        if title not in titles:
+            return False
+        self.sections.setCurrentIndex(titles.index(title))
+        return True
+
+    def current_section(self) -> str | None:
+        return self.sections.itemText(self.sections.currentIndex()) if self.sections else None
+
+    def _mark_section(self, index: int) -> None:
+        problems = [f"{name}: {row.editor.problem}" for name, row in self.rows.items()
+                    if self.section_of.get(name) == index and row.editor.problem]
+        icon = self.style().standardIcon(QStyle.SP_MessageBoxWarning) if problems else QIcon()
+        self.sections.setItemIcon(index, icon)
+        self.sections.setItemToolTip(index, "\n".join(problems))
+
+    # -- values ------------------------------------------------------------------------
     def set_values(self, values: dict[str, Any]) -> None:
         """Show each parameter's value, or its default when ``values`` lacks it."""
         for name in self.rows:
@@ -1067,9 +1254,11 @@ def node_manual_html(spec: NodeSpec) -> str:
             out.append(f"<li><b>{esc(port.name)}</b> <i>({esc(port.type)}{flags})</i>"
                        + (f"<br>{esc(port.help)}" if port.help else "") + "</li>")
         out.append("</ul>")
-    if spec.params:
-        out.append("<h3>Parameters</h3><dl>")
-        for param in spec.params:
+    groups = spec.param_groups()
+    for group, params in groups:
+        title = "Parameters" if len(groups) == 1 else f"Parameters: {group}"
+        out.append(f"<h3>{esc(title)}</h3><dl>")
+        for param in params:
             default = "required" if param.required else "default " + esc(json.dumps(param.default))
             out.append(f"<dt><b>{esc(param.name)}</b> &nbsp;<i>{esc(param.type_text())}</i>, "
                        f"{default}</dt>")
@@ -1095,7 +1284,8 @@ def node_manual_html(spec: NodeSpec) -> str:
 # the panel
 # =====================================================================================
 class PropertiesPanel(QWidget):
-    """Tabs "Parameters" (one editor per parameter) and "Description" (the node's manual)."""
+    """Tabs "Parameters" (one editor per parameter, in sections when the node declares
+    parameter groups) and "Description" (the node's manual)."""
 
     param_edited = Signal(str, str, object)  # node id, parameter name, new JSON value
     reset_requested = Signal(str, str)  # node id, parameter name
@@ -1106,6 +1296,7 @@ class PropertiesPanel(QWidget):
         self._node_id: str | None = None
         self._spec: NodeSpec | None = None
         self._known_columns: list[str] | None = None
+        self._open_sections: dict[str, str] = {}  # node type -> the section last opened
         self.form: ParamForm | None = None
 
         self.header = QLabel()
@@ -1116,7 +1307,8 @@ class PropertiesPanel(QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        # the form fits any width down to its minimum; narrower than that, scroll, never clip
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
         self.description = QTextBrowser()
         self.description.setOpenExternalLinks(False)
         self.description.document().setDefaultStyleSheet(
@@ -1167,17 +1359,23 @@ class PropertiesPanel(QWidget):
         if not spec.params:
             self._show_message("This node has no parameters.")
             return
-        form = ParamForm(spec.params)
+        form = ParamForm(spec.params, grouped=True)
         form.set_known_columns(self._known_columns)
         form.set_values(values)
         form.edited.connect(lambda name, value, node=node_id: self.param_edited.emit(node, name, value))
         form.reset.connect(lambda name, node=node_id: self.reset_requested.emit(node, name))
-        page = QWidget()
-        page_layout = QVBoxLayout(page)
-        page_layout.setContentsMargins(6, 6, 6, 6)
-        page_layout.addWidget(form)
-        page_layout.addStretch(1)
-        self.scroll.setWidget(page)  # deletes the previous page
+        if form.sections is not None:  # sections scroll on their own, under their titles
+            form.open_section(self._open_sections.get(spec.type_id, ""))
+            form.sections.currentChanged.connect(
+                lambda _index, type_id=spec.type_id, f=form: self._section_opened(type_id, f))
+            self.scroll.setWidget(form)  # deletes the previous page
+        else:
+            page = QWidget()
+            page_layout = QVBoxLayout(page)
+            page_layout.setContentsMargins(6, 6, 6, 6)
+            page_layout.addWidget(form)
+            page_layout.addStretch(1)
+            self.scroll.setWidget(page)  # deletes the previous page
         self.form = form
 
     def set_known_columns(self, columns: list[str] | None) -> None:
@@ -1210,6 +1408,11 @@ class PropertiesPanel(QWidget):
 
     def row(self, name: str) -> ParamRow | None:
         return self.form.rows.get(name) if self.form is not None else None
+
+    def _section_opened(self, type_id: str, form: ParamForm) -> None:
+        """The next node of this type opens on the same section (KNIME keeps a dialog's tab)."""
+        if form is self.form:
+            self._open_sections[type_id] = form.current_section()
 
     # -- helpers --------------------------------------------------------------------------
     def _show_message(self, text: str) -> None:

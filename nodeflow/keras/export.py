@@ -1,14 +1,19 @@
 """Workflow -> a standalone, readable Keras script that builds the same model.
 
-One statement per node, in dependency order, named after the node; only
-parameters that differ from Keras's defaults are written, so the script reads
-like hand-written Keras.  A node whose layer is not simply
+One statement per node, in dependency order (the translator's walk), named after
+the node; only parameters that differ from Keras's defaults are written, so the
+script reads like hand-written Keras.  A node whose layer is not simply
 ``keras.layers.<Class>(...)(x)`` supplies its own code through its spec's
 ``export_code`` hook (transfer-learning nodes, the generic Keras layer node).
+
+File paths are written relative to the script (``HERE / "..."``, where ``HERE`` is
+the script's folder), so a script moved or copied together with its data still
+finds it; a path on another drive stays absolute.
 """
 
 from __future__ import annotations
 
+import os
 import pprint
 import re
 from dataclasses import dataclass, field
@@ -21,7 +26,7 @@ from nodeflow.core.workflow import Workflow
 
 from .layers import nested_class
 from .shapes import infer_shapes
-from .translator import TranslationError, default_outputs, network_nodes
+from .translator import TranslationError, default_outputs, network_nodes, walk
 
 INDENT = "    "
 
@@ -45,15 +50,29 @@ class ExportContext:
     after_model: list[str] = field(default_factory=list)  # statements on the built `model`
     model_sources: dict[str, str] = field(default_factory=dict)  # node id -> model variable
     prologue: list[str] = field(default_factory=list)  # first statements of build_model()
+    script_dir: str | None = None  # where the script will be; None: the workflow's folder
+    uses_here: bool = False  # whether the script needs its HERE folder
 
     def sources_expr(self) -> str:
         return "[" + ", ".join(self.sources) + "]"
 
     def kwargs(self, spec: NodeSpec, params: dict, skip: tuple[str, ...] = ()) -> list[str]:
-        return keyword_arguments(spec, params, self.workflow, skip)
+        return keyword_arguments(spec, params, self.workflow, skip, self)
+
+    def path_code(self, value: str) -> str:
+        """A workflow's file path as an expression relative to the script: ``str(HERE / 'x.keras')``."""
+        path = os.path.abspath(self.workflow.resolve_path(value))
+        base = os.path.abspath(self.script_dir or self.workflow.base_dir or os.getcwd())
+        try:
+            relative = os.path.relpath(path, base)
+        except ValueError:  # another drive (Windows): only an absolute path can reach it
+            return py(path)
+        self.uses_here = True
+        return f"str(HERE / {relative.replace(os.sep, '/')!r})"
 
 
-def value_code(spec: NodeSpec, name: str, value: Any, workflow: Workflow) -> str:
+def value_code(spec: NodeSpec, name: str, value: Any, workflow: Workflow,
+               ctx: ExportContext | None = None) -> str:
     param = spec.param(name)
     if isinstance(param, NestedChoiceParam) and value is not None:
         option, args = param.resolved(value)
@@ -64,11 +83,12 @@ def value_code(spec: NodeSpec, name: str, value: Any, workflow: Workflow) -> str
     if isinstance(param, ShapeParam) and isinstance(value, list):
         return py(_tuples(value))
     if isinstance(param, FileParam) and isinstance(value, str):
-        return py(workflow.resolve_path(value))
+        return ctx.path_code(value) if ctx is not None else py(workflow.resolve_path(value))
     return py(value)
 
 
-def keyword_arguments(spec: NodeSpec, params: dict, workflow: Workflow, skip=()) -> list[str]:
+def keyword_arguments(spec: NodeSpec, params: dict, workflow: Workflow, skip=(),
+                      ctx: ExportContext | None = None) -> list[str]:
     """``name=value`` for every parameter that differs from its default, in declared order."""
     out = []
     for param in spec.params:
@@ -77,7 +97,7 @@ def keyword_arguments(spec: NodeSpec, params: dict, workflow: Workflow, skip=())
         value = params[param.name]
         if param.is_default(value):
             continue
-        out.append(f"{param.name}={value_code(spec, param.name, value, workflow)}")
+        out.append(f"{param.name}={value_code(spec, param.name, value, workflow, ctx)}")
     return out
 
 
@@ -97,8 +117,13 @@ def _default_code(node_id: str, spec: NodeSpec, params: dict, inputs: dict[str, 
     return [f"{node_id} = {_call(spec, layer, inputs)}"], node_id
 
 
-def export_python(workflow: Workflow, output: tuple[str, str] | None = None, title: str = "workflow") -> str:
-    """The script's text. Raises :class:`TranslationError` for an invalid workflow."""
+def export_python(workflow: Workflow, output: tuple[str, str] | None = None, title: str = "workflow",
+                  script_dir: str | os.PathLike | None = None) -> str:
+    """The script's text. Raises :class:`TranslationError` for an invalid workflow.
+
+    ``script_dir`` is the folder the script will be saved in (file paths are written
+    relative to it); by default the workflow's folder.
+    """
     problems = validate(workflow) or infer_shapes(workflow).problems  # a script that would not run
     if problems:
         raise TranslationError(problems)
@@ -107,36 +132,28 @@ def export_python(workflow: Workflow, output: tuple[str, str] | None = None, tit
         edge = workflow.incoming(learner, "network")[0]
         output = (edge.source, edge.source_port)
     nodes = network_nodes(workflow, output[0] if output else None)
-    ctx = ExportContext(workflow)
-    # (node, port) -> Python expression of what the port carries: one tensor, or a list of
-    # tensors when the expression starts with "*" (ready to splice into a list display)
-    carried: dict[tuple[str, str], str] = {}
+    ctx = ExportContext(workflow, script_dir=os.fspath(script_dir) if script_dir is not None else None)
     body: list[str] = []
-    for node_id in nodes:
+
+    def step(node_id, inputs, complete):
+        """Write one node's statements; what each port carries is a Python expression: one
+        tensor, or a list of tensors when it starts with "*" (ready to splice into a list)."""
         spec = workflow.spec(node_id)
         params = spec.resolve(workflow.nodes[node_id].params)
-        inputs: dict[str, str] = {}
-        for port in spec.inputs:
-            exprs = [carried[(e.source, e.source_port)] for e in workflow.incoming(node_id, port.name)
-                     if (e.source, e.source_port) in carried]
-            if port.multi:
-                inputs[port.name] = exprs
-            elif exprs:
-                inputs[port.name] = exprs[0]
         label = workflow.nodes[node_id].label
         body.append(f"# {node_id}: {spec.display_name}" + (f" ({label})" if label else ""))
-        hook = spec.export_code or _default_code
-        lines, expr = hook(node_id, spec, params, inputs, ctx)
-        body += lines
-        ports = [p.name for p in spec.outputs if p.type == "network"]
-        if len(ports) == 1:
-            carried[(node_id, ports[0])] = expr
-        else:  # e.g. a recurrent layer that may also return its states
-            body.append(f"{node_id}_outputs = {expr} if isinstance({expr}, (list, tuple)) else [{expr}]")
-            for i, port in enumerate(ports):
-                carried[(node_id, port)] = f"{node_id}_outputs[{i}]"
+        lines, expr = (spec.export_code or _default_code)(node_id, spec, params, inputs, ctx)
+        body.extend(lines)
         if spec.type_id == "keras.layers.Input":
             ctx.sources.append(node_id)
+        ports = [p.name for p in spec.outputs if p.type == "network"]
+        if len(ports) == 1:
+            return {ports[0]: [expr]}
+        # e.g. a recurrent layer that may also return its states
+        body.append(f"{node_id}_outputs = {expr} if isinstance({expr}, (list, tuple)) else [{expr}]")
+        return {port: [f"{node_id}_outputs[{i}]"] for i, port in enumerate(ports)}
+
+    carried = {key: exprs[0] for key, exprs in walk(workflow, nodes, step).items()}
     chosen = [output] if output else default_outputs(workflow, nodes)
     outputs = ", ".join(carried[key] for key in chosen if key in carried)
     model_name = re.sub(r"\W", "_", title)
@@ -171,6 +188,14 @@ def export_python(workflow: Workflow, output: tuple[str, str] | None = None, tit
     lines += [INDENT + line if line else "" for line in ctx.prologue + body]
     if training:
         lines += ["", ""] + training
+    if ctx.uses_here:  # after the imports, before the functions that use it
+        at = lines.index("def build_model() -> keras.Model:")
+        lines[at:at] = ["HERE = Path(__file__).resolve().parent  # file paths are relative to this script",
+                        "", ""]
+        at = lines.index("import keras")
+        while lines[at].startswith("import "):
+            at += 1
+        lines.insert(at, "from pathlib import Path")
     lines += ["", "", 'if __name__ == "__main__":', *main, f"{INDENT}model.summary()", ""]
     return "\n".join(lines)
 

@@ -7,11 +7,19 @@ so after an edit only the edited node, and downstream nodes whose input shapes
 changed, are built again: changing a Dense layer's units rebuilds that layer and
 the next one, not the whole chain.  This is what keeps live shapes in the editor
 fast; ``nodeflow inspect`` uses it too.
+
+The walk over the graph and the building of each node are the translator's
+(:func:`~nodeflow.keras.translator.walk`, :func:`~nodeflow.keras.translator.build_node`);
+only the caching is added here.  Because a cached node was built on tensors of its
+own, the model's parameter totals are found by following each output tensor back
+through the Keras layers that compute it (see :class:`_Built`), which counts what
+the translator's model would contain, and nothing a Set Output Layers cut away.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,57 +30,35 @@ from nodeflow.core.validation import topological_order, validate
 from nodeflow.core.workflow import Workflow
 
 from . import load_keras
-from .layers import keras_params
-from .translator import BuildContext, call_node, is_network_node, node_error
+from .report import NodeShapes, Shape, ShapeReport
+from .translator import build_node, consumed_outputs, is_network_node, node_error, walk
 
-Shape = tuple  # (None, 16): the batch axis first
+__all__ = ["NodeShapes", "Shape", "ShapeInference", "ShapeReport", "infer_shapes"]
 
-
-@dataclass
-class NodeShapes:
-    """What inference found for one node."""
-
-    node_id: str
-    type: str
-    outputs: dict[str, list[Shape]] = field(default_factory=dict)  # port -> shapes carried
-    params: int = 0
-    error: Problem | None = None
-    skipped: bool = False  # an upstream node failed or an input is missing
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.node_id,
-            "type": self.type,
-            "outputs": {p: [list(s) for s in shapes] for p, shapes in self.outputs.items()},
-            "params": self.params,
-            "error": str(self.error) if self.error else None,
-            "skipped": self.skipped,
-        }
-
-
-@dataclass
-class ShapeReport:
-    nodes: dict[str, NodeShapes]
-    problems: list[Problem]  # validation problems and shape errors, all of them
-
-    @property
-    def total_params(self) -> int:
-        return sum(n.params for n in self.nodes.values())
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "nodes": [n.to_json() for n in self.nodes.values()],
-            "total_params": self.total_params,
-            "problems": [str(p) for p in self.problems],
-        }
+Origin = tuple  # (port, index) of a tensor among a node's inputs or outputs
 
 
 @dataclass
 class _Built:
+    """One node built on tensors of its own (so it can be reused by input shapes).
+
+    ``reaches[(port, i)]`` says what the output tensor ``i`` of ``port`` is computed
+    from: the Keras layers on the way back from it (the node's own layer, or layers
+    inside a read network), and which of the node's input tensors it starts from.
+    """
+
     layer: Any
-    outputs: list  # symbolic output tensors
+    outputs: dict[str, list]  # port -> symbolic output tensors
     params: int
     error: Problem | None
+    reaches: dict[Origin, tuple[list, list[Origin]]] = field(default_factory=dict)
+    trainable: list[tuple[Any, bool]] = field(default_factory=list)  # flags as built
+
+    def restore_trainable(self) -> None:
+        """Undo what Freeze Layers nodes did to these layers in an earlier inference."""
+        for layer, flag in self.trainable:
+            if layer.trainable != flag:
+                layer.trainable = flag
 
 
 class ShapeInference:
@@ -90,61 +76,42 @@ class ShapeInference:
         broken = {p.node for p in problems if p.node}
         order = [n for n in _safe_order(workflow) if is_network_node(workflow.spec(n))]
         results: dict[str, NodeShapes] = {}
-        symbolic: dict[tuple[str, str], list] = {}
         layers: dict[str, Any] = {}
-        for node_id in order:
+        built_now: dict[str, _Built] = {}
+
+        def step(node_id, inputs, complete):
             spec = workflow.spec(node_id)
-            node = workflow.nodes[node_id]
-            result = NodeShapes(node_id, node.type)
-            results[node_id] = result
-            inputs, complete = self._inputs(workflow, node_id, spec, symbolic)
+            result = results[node_id] = NodeShapes(node_id, workflow.nodes[node_id].type)
             if node_id in broken or not complete:
                 result.skipped = True
-                continue
+                return None
             key = self._key(workflow, node_id, spec, inputs)
-            built = self._cache.get(key)
+            built = self._cache.get(key) if spec.build is not None else None
             if built is None:
                 fresh = {port: ([keras.KerasTensor(t.shape, t.dtype) for t in v] if isinstance(v, list)
                                 else keras.KerasTensor(v.shape, v.dtype)) for port, v in inputs.items()}
-                built = self._build(workflow, node_id, spec, fresh, layers)
-                if len(self._cache) >= self._max_entries:
-                    self._cache.clear()
-                self._cache[key] = built
+                built = self._build(workflow, node_id, fresh, layers)
+                if spec.build is not None:  # network transforms act on upstream layers: run each time
+                    if len(self._cache) >= self._max_entries:
+                        self._cache.clear()
+                    self._cache[key] = built
+            else:
+                built.restore_trainable()
             if built.error is not None:
                 result.error = built.error
                 problems.append(built.error)
-                continue
+                return None
             if built.layer is not None:
                 layers[node_id] = built.layer
+            built_now[node_id] = built
             result.params = built.params
-            ports = [p.name for p in spec.outputs if p.type == "network"]
-            if len(ports) == 1:
-                symbolic[(node_id, ports[0])] = built.outputs
-            else:
-                for port, tensor in zip(ports, built.outputs):
-                    symbolic[(node_id, port)] = [tensor]
-            for port in ports:
-                if (node_id, port) in symbolic:
-                    result.outputs[port] = [tuple(t.shape) for t in symbolic[(node_id, port)]]
-        return ShapeReport(results, problems)
+            result.outputs = {port: [tuple(t.shape) for t in tensors]
+                              for port, tensors in built.outputs.items()}
+            return built.outputs
 
-    def _inputs(self, workflow, node_id, spec, symbolic) -> tuple[dict[str, Any], bool]:
-        inputs: dict[str, Any] = {}
-        complete = True
-        for port in spec.inputs:
-            edges = workflow.incoming(node_id, port.name)
-            values = []
-            for e in edges:
-                carried = symbolic.get((e.source, e.source_port))
-                if carried is None:
-                    complete = False
-                else:
-                    values.extend(carried)
-            if port.multi:
-                inputs[port.name] = values
-            elif values:
-                inputs[port.name] = values[0] if len(values) == 1 else values
-        return inputs, complete
+        walk(workflow, order, step)
+        trainable, non_trainable = _model_params(workflow, built_now, consumed_outputs(workflow, order))
+        return ShapeReport(results, problems, trainable, non_trainable)
 
     def _key(self, workflow, node_id, spec, inputs) -> tuple:
         params = workflow.nodes[node_id].params
@@ -161,27 +128,105 @@ class ShapeInference:
             (port, tuple((tuple(t.shape), str(t.dtype)) for t in (v if isinstance(v, list) else [v])))
             for port, v in inputs.items()
         )
-        upstream = ()
-        if spec.build is None:  # network transforms look at upstream layers: key on them
-            upstream = tuple(sorted(workflow.upstream(node_id)))
         # the node id is part of the key: a layer is named after its node, and network
         # transforms look layers up by name
-        return (node_id, spec.type_id, json.dumps(params, sort_keys=True), shapes, tuple(stamp),
-                upstream)
+        return (node_id, spec.type_id, json.dumps(params, sort_keys=True), shapes, tuple(stamp))
 
-    def _build(self, workflow, node_id, spec, inputs, layers) -> _Built:
-        self.builds += 1
-        ctx = BuildContext(workflow, node_id, layers)
-        layer = None
+    def _build(self, workflow, node_id, inputs, layers) -> _Built:
+        spec = workflow.spec(node_id)
+        if spec.build is not None:
+            self.builds += 1
+        own = [((port, i), t) for port, v in inputs.items()
+               for i, t in enumerate(v if isinstance(v, list) else [v])]
         try:
-            layer = spec.build(keras_params(spec, workflow.nodes[node_id].params, workflow.resolve_path),
-                               name=node_id) \
-                if spec.build else None
-            outputs = call_node(spec, layer, inputs, spec.resolve(workflow.nodes[node_id].params), ctx)
+            layer, outputs = build_node(workflow, node_id, inputs, layers)
             params = layer.count_params() if layer is not None and layer.built else 0
         except Exception as exc:  # Keras reports bad shapes and arguments as various types
-            return _Built(layer, [], 0, node_error(node_id, inputs, exc))
-        return _Built(layer, outputs, params, None)
+            problem = exc.problems[0] if getattr(exc, "problems", None) else node_error(node_id, inputs, exc)
+            return _Built(None, {}, 0, problem)
+        built = _Built(layer, outputs, params, None)
+        starts = {id(t): origin for origin, t in own}
+        for port, tensors in outputs.items():
+            for i, tensor in enumerate(tensors):
+                built.reaches[(port, i)] = _trace(tensor, starts)
+        built.trainable = [(item, item.trainable) for item in _layers_within(layer)]
+        return built
+
+
+def _trace(tensor, starts: dict[int, Origin]) -> tuple[list, list[Origin]]:
+    """The Keras operations a symbolic tensor is computed by, back to the tensors in
+    ``starts`` (a node's own inputs) or to the model's inputs; and the starts reached."""
+    operations: dict[int, Any] = {}
+    reached: list[Origin] = []
+    seen: set[int] = set()
+    stack = [tensor]
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        if id(t) in starts:
+            reached.append(starts[id(t)])
+            continue
+        history = getattr(t, "_keras_history", None)
+        if history is None:
+            continue
+        operation = history.operation
+        operations[id(operation)] = operation
+        stack.extend(operation._inbound_nodes[history.node_index].input_tensors)
+    return list(operations.values()), reached
+
+
+def _layers_within(layer) -> list:
+    """A layer and, for a model, every layer inside it (as Freeze Layers sees them)."""
+    found, stack = [], [layer] if layer is not None else []
+    while stack:
+        item = stack.pop()
+        found.append(item)
+        stack.extend(getattr(item, "layers", ()))
+    return found
+
+
+def _model_params(workflow: Workflow, built: dict[str, _Built], outputs: list[tuple[str, str]]
+                  ) -> tuple[int, int]:
+    """Trainable and non-trainable parameters of the model ending at ``outputs``: the
+    weights of the operations those tensors are computed by, each counted once."""
+    incoming: dict[tuple[str, str], list] = {}
+    for e in workflow.edges:
+        incoming.setdefault((e.target, e.target_port), []).append(e)
+    operations: dict[int, Any] = {}
+    todo = [(node, port, i) for node, port in outputs if node in built
+            for i in range(len(built[node].outputs.get(port, ())))]
+    seen = set()
+    while todo:
+        node, port, i = todo.pop()
+        if (node, port, i) in seen:
+            continue
+        seen.add((node, port, i))
+        entry = built[node]
+        ops, reached = entry.reaches[(port, i)]
+        operations.update((id(op), op) for op in ops)
+        for in_port, index in reached:  # follow the input back to the node that made it
+            offset = 0
+            for e in incoming.get((node, in_port), ()):
+                source = built.get(e.source)
+                count = len(source.outputs.get(e.source_port, ())) if source else 0
+                if offset <= index < offset + count:
+                    todo.append((e.source, e.source_port, index - offset))
+                    break
+                offset += count
+    trainable: dict[int, Any] = {}
+    frozen: dict[int, Any] = {}
+    for op in operations.values():
+        trainable.update((id(v), v) for v in getattr(op, "trainable_weights", ()))
+        frozen.update((id(v), v) for v in getattr(op, "non_trainable_weights", ()))
+    for key in trainable.keys() & frozen.keys():  # a variable frozen by any holder is frozen
+        del trainable[key]
+    return _size(trainable.values()), _size(frozen.values())
+
+
+def _size(variables) -> int:
+    return sum(math.prod(v.shape) for v in variables)
 
 
 def _safe_order(workflow: Workflow) -> list[str]:

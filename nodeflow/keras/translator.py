@@ -11,21 +11,26 @@ outputs; its outputs are the tensors arriving at the chosen node (e.g. the one
 a learner is connected to), or by default every network output that feeds no
 other layer, in workflow order.
 
+Shape inference walks the graph the same way (:func:`walk`) and builds each node
+with the same function (:func:`build_node`); only what it does around a node differs.
+
 Errors name the node: ``node add_1: inputs have shapes (None, 32) and (None, 64): ...``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from nodeflow.core.errors import Problem, ProblemsError
+from nodeflow.core.shape_text import shape_text
 from nodeflow.core.spec import NodeSpec
 from nodeflow.core.validation import topological_order, validate
 from nodeflow.core.workflow import Workflow
 
 from . import load_keras
-from .layers import keras_params
+from .layers import build_layer
 
 
 class TranslationError(ProblemsError):
@@ -57,10 +62,6 @@ class BuildContext:
 
 def is_network_node(spec: NodeSpec | None) -> bool:
     return spec is not None and any(p.type == "network" for p in spec.outputs)
-
-
-def shape_text(shape) -> str:
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
 
 
 def _first_line(exc: Exception) -> str:
@@ -123,6 +124,98 @@ def network_nodes(workflow: Workflow, target: str | None = None) -> list[str]:
     return [n for n in order if n in keep and is_network_node(workflow.spec(n))]
 
 
+# --------------------------------------------------------------------------- the one walk
+def gather_inputs(workflow: Workflow, node_id: str, carried: dict[tuple[str, str], list]
+                  ) -> tuple[dict[str, Any], bool]:
+    """The tensors arriving at a node's input ports, and whether every connected source
+    carries something (``False`` when an upstream node was skipped or failed)."""
+    inputs: dict[str, Any] = {}
+    complete = True
+    for port in workflow.spec(node_id).inputs:
+        values = []
+        for e in workflow.incoming(node_id, port.name):
+            tensors = carried.get((e.source, e.source_port))
+            if tensors is None:
+                complete = False
+            else:
+                values.extend(tensors)
+        if port.multi:
+            inputs[port.name] = values
+        elif values:
+            inputs[port.name] = values[0] if len(values) == 1 else values
+    return inputs, complete
+
+
+def build_node(workflow: Workflow, node_id: str, inputs: dict[str, Any], layers: dict[str, Any]
+               ) -> tuple[Any, dict[str, list]]:
+    """Build one network node on the tensors at its input ports.
+
+    Returns its Keras layer (``None`` for a network transform) and the tensors each
+    network output port carries.  ``layers`` holds the layers built upstream (network
+    transforms look them up by name).  Keras's own exceptions pass through; the
+    caller names the node with :func:`node_error`.
+    """
+    spec = workflow.spec(node_id)
+    params = workflow.nodes[node_id].params
+    layer = None
+    if spec.build is not None:
+        layer = build_layer(spec, params, name=node_id, resolve_path=workflow.resolve_path)
+    outputs = call_node(spec, layer, inputs, spec.resolve(params), BuildContext(workflow, node_id, layers))
+    return layer, port_tensors(workflow, node_id, outputs)
+
+
+def port_tensors(workflow: Workflow, node_id: str, outputs: list) -> dict[str, list]:
+    """A node's output tensors by network port: all of them on a single port, else one per
+    port in order.  A connected port the layer gives no tensor for is an error."""
+    ports = [p for p in workflow.spec(node_id).outputs if p.type == "network"]
+    if len(ports) == 1:
+        return {ports[0].name: list(outputs)}
+    carried = {}
+    for i, port in enumerate(ports):
+        if i < len(outputs):
+            carried[port.name] = [outputs[i]]
+        elif workflow.outgoing(node_id, port.name):
+            raise TranslationError(Problem(
+                node_id, f"output port {port.name}",
+                f"is connected, but the layer gives only {len(outputs)} output(s) with these "
+                "parameters (e.g. return_state is off)"))
+    return carried
+
+
+def walk(workflow: Workflow, nodes: list[str], step: Callable[[str, dict[str, Any], bool], dict | None]
+         ) -> dict[tuple[str, str], list]:
+    """Visit network nodes in order, passing each the tensors at its inputs.
+
+    ``step(node_id, inputs, complete)`` returns the tensors per output port (as
+    :func:`build_node` does), or ``None`` when the node carries nothing on (skipped or
+    failed).  Returns ``(node id, port) -> tensors carried``.  The translator, shape
+    inference and code export all go through here and differ only in their step (code
+    export carries Python expressions instead of tensors).
+    """
+    carried: dict[tuple[str, str], list] = {}
+    for node_id in nodes:
+        inputs, complete = gather_inputs(workflow, node_id, carried)
+        outputs = step(node_id, inputs, complete)
+        for port, tensors in (outputs or {}).items():
+            carried[(node_id, port)] = tensors
+    return carried
+
+
+def consumed_outputs(workflow: Workflow, nodes: list[str]) -> list[tuple[str, str]]:
+    """The network ports a model is built from: those wired into a node that uses a network
+    (a learner), in workflow order; without such a node, :func:`default_outputs`."""
+    wanted = set(nodes)
+    found: dict[tuple[str, str], None] = {}  # ordered, without repeats
+    for e in workflow.edges:
+        if e.source not in wanted:
+            continue
+        spec = workflow.spec(e.target)
+        port = spec.input(e.target_port) if spec is not None and not is_network_node(spec) else None
+        if port is not None and port.type == "network":
+            found[(e.source, e.source_port)] = None
+    return list(found) or default_outputs(workflow, nodes)
+
+
 def translate(workflow: Workflow, output: tuple[str, str] | None = None, name: str | None = None) -> Translation:
     """Build the Keras model of the workflow's layer graph.
 
@@ -139,25 +232,22 @@ def translate(workflow: Workflow, output: tuple[str, str] | None = None, name: s
     if not nodes:
         raise TranslationError(Problem(None, None, "expected at least one layer node, got none"))
     layers: dict[str, Any] = {}
-    tensors: dict[tuple[str, str], list] = {}
     source_inputs: dict[str, list] = {}  # Input node / model source -> its input tensors
-    for node_id in nodes:
-        spec = workflow.spec(node_id)
-        params = workflow.nodes[node_id].params
-        inputs = _gather_inputs(workflow, node_id, spec, tensors)
-        ctx = BuildContext(workflow, node_id, layers)
+
+    def step(node_id, inputs, complete):
         try:
-            layer = spec.build(keras_params(spec, params, workflow.resolve_path), name=node_id) if spec.build else None
-            outputs = call_node(spec, layer, inputs, spec.resolve(params), ctx)
+            layer, outputs = build_node(workflow, node_id, inputs, layers)
         except TranslationError:
             raise
         except Exception as exc:  # Keras reports shape and argument errors as various types
             raise TranslationError(node_error(node_id, inputs, exc)) from exc
         if layer is not None:
             layers[node_id] = layer
-        if not spec.inputs and layer is not None:
-            source_inputs[node_id] = list(getattr(layer, "inputs", None) or [layer.output])
-        _assign_outputs(workflow, node_id, spec, outputs, tensors)
+            if not workflow.spec(node_id).inputs:
+                source_inputs[node_id] = list(getattr(layer, "inputs", None) or [layer.output])
+        return outputs
+
+    tensors = walk(workflow, nodes, step)
     chosen = [output] if output is not None else [
         key for key in default_outputs(workflow, nodes) if key in tensors]
     model_outputs = [t for key in chosen for t in tensors[key]]
@@ -182,39 +272,15 @@ def default_outputs(workflow: Workflow, nodes: list[str]) -> list[tuple[str, str
     A source (an Input, a pretrained network) that nothing uses is left out, unless
     it is all there is: a lone pretrained network is a model of its own.
     """
+    targets: dict[tuple[str, str], list[str]] = {}  # (node, port) -> nodes it feeds
+    for e in workflow.edges:
+        targets.setdefault((e.source, e.source_port), []).append(e.target)
     sinks = [
         (n, p.name)
         for n in nodes
         for p in workflow.spec(n).outputs
         if p.type == "network"
-        and not any(is_network_node(workflow.spec(e.target)) for e in workflow.outgoing(n, p.name))
+        and not any(is_network_node(workflow.spec(t)) for t in targets.get((n, p.name), ()))
     ]
-    used = [(n, port) for n, port in sinks if workflow.spec(n).inputs or workflow.outgoing(n, port)]
+    used = [(n, port) for n, port in sinks if workflow.spec(n).inputs or (n, port) in targets]
     return used or sinks
-
-
-def _gather_inputs(workflow, node_id, spec, tensors) -> dict[str, Any]:
-    inputs: dict[str, Any] = {}
-    for port in spec.inputs:
-        edges = workflow.incoming(node_id, port.name)
-        values = [t for e in edges for t in tensors.get((e.source, e.source_port), [])]
-        if port.multi:
-            inputs[port.name] = values
-        elif values:
-            inputs[port.name] = values[0] if len(values) == 1 else values
-    return inputs
-
-
-def _assign_outputs(workflow, node_id, spec, outputs, tensors) -> None:
-    ports = [p for p in spec.outputs if p.type == "network"]
-    if len(ports) == 1:
-        tensors[(node_id, ports[0].name)] = list(outputs)
-        return
-    for i, port in enumerate(ports):
-        if i < len(outputs):
-            tensors[(node_id, port.name)] = [outputs[i]]
-        elif workflow.outgoing(node_id, port.name):
-            raise TranslationError(Problem(
-                node_id, f"output port {port.name}",
-                f"is connected, but the layer gives only {len(outputs)} output(s) with these "
-                "parameters (e.g. return_state is off)"))

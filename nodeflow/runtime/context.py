@@ -28,6 +28,8 @@ from typing import Any
 from nodeflow.core.errors import NodeFlowError
 from nodeflow.core.workflow import Workflow
 
+from .events import Event
+
 
 class Cancelled(NodeFlowError):
     """The run was cancelled (Ctrl-C, the editor's Cancel); nothing is wrong with the node."""
@@ -82,14 +84,15 @@ class RunContext:
     def resolve_path(self, value: str) -> str:
         return self.workflow.resolve_path(value)
 
-    def emit(self, event: str, **fields: Any) -> None:
+    def emit(self, event: Event, **fields: Any) -> None:
+        """Report an event of this node (names and fields: :class:`nodeflow.runtime.events.Event`)."""
         self.emit_event({"event": event, "node": self.node_id, "time": round(time.time(), 3), **fields})
 
     def log(self, message: str, level: str = "info") -> None:
-        self.emit("log", level=level, message=message)
+        self.emit(Event.LOG, level=level, message=message)
 
     def warn(self, message: str) -> None:
-        self.emit("warning", message=message)
+        self.emit(Event.WARNING, message=message)
 
     def check_cancelled(self) -> None:
         if self.control.cancel_requested():

@@ -6,15 +6,19 @@ Keras model then).  Each node moves through queued -> running -> executed /
 failed / skipped (an upstream node failed) / cancelled, and every change is an
 event (a dict, written as JSON lines by the CLI).
 
+What a run executes (the targets and what they need) and whether that part is
+valid is decided by :func:`nodeflow.runtime.plan.plan_run`; event names and
+statuses come from :mod:`nodeflow.runtime.events`.
+
 Outputs are kept in the run directory, keyed by a fingerprint of the node's type,
-parameters, the files it reads and its inputs' fingerprints: a node whose
-fingerprint is unchanged since the last run is not executed again, its stored
-outputs are used instead.  Writers always run (they exist for their side effect).
+parameters, the files it reads and its inputs' fingerprints
+(:mod:`nodeflow.runtime.fingerprint`): a node whose fingerprint is unchanged since
+the last run is not executed again, its stored outputs are used instead.  Writers
+always run (they exist for their side effect).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -24,13 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nodeflow import __version__
 from nodeflow.core.errors import NodeRunError, Problem, ProblemsError
-from nodeflow.core.params import FileParam
-from nodeflow.core.validation import topological_order, validate
 from nodeflow.core.workflow import Workflow
 
 from .context import Cancelled, NetworkRef, RunContext, RunControl
+from .events import Event, NodeStatus, RunOutcome, outcome
+from .fingerprint import node_keys
+from .plan import RunPlan, plan_run
 from .storage import load_value, node_folder, output_path, save_value, storable
 
 STATE_FILE = "state.json"
@@ -43,7 +47,7 @@ class WorkflowInvalid(ProblemsError):
 
 @dataclass
 class NodeResult:
-    status: str = "queued"
+    status: NodeStatus = NodeStatus.QUEUED
     error: str | None = None
     cached: bool = False
     seconds: float = 0.0
@@ -57,13 +61,8 @@ class RunResult:
     loader: Callable[[str, str], Any] | None = None  # loads an output kept from an earlier run
 
     @property
-    def status(self) -> str:
-        states = {r.status for r in self.nodes.values()}
-        if "cancelled" in states:
-            return "cancelled"
-        if "failed" in states:
-            return "failed"
-        return "executed"
+    def status(self) -> RunOutcome:
+        return outcome(r.status for r in self.nodes.values())
 
     def output(self, node_id: str, port: str) -> Any:
         """A node's output value (read from the run directory if the node was not re-run)."""
@@ -101,7 +100,7 @@ class Engine:
             self.control.cancel_file = self.run_dir / CONTROL_DIR / "cancel"
         self.use_cache = use_cache
         self.device = device
-        self._keys: dict[str, str] = {}
+        self._keys: dict[str, str] | None = None
 
     # -- events ---------------------------------------------------------------
     def emit(self, event: dict) -> None:
@@ -110,64 +109,52 @@ class Engine:
         self._events_file.flush()
         self.on_event(event)
 
-    def _status(self, node_id: str, status: str, **fields) -> None:
-        self.emit({"event": "node_status", "node": node_id, "status": status, **fields})
+    def _status(self, node_id: str, status: NodeStatus, **fields) -> None:
+        self.emit({"event": Event.NODE_STATUS, "node": node_id, "status": status, **fields})
 
     # -- fingerprints -------------------------------------------------------------
     def key(self, node_id: str) -> str:
-        """Fingerprint of a node: type, parameters, files read, and its inputs' fingerprints."""
-        if node_id in self._keys:
-            return self._keys[node_id]
-        node = self.workflow.nodes[node_id]
-        spec = self.workflow.spec(node_id)
-        files = []
-        for name, value in sorted(spec.resolve(node.params).items()):
-            param = spec.param(name)
-            if isinstance(param, FileParam) and param.mode != "save" and isinstance(value, str):
-                path = self.workflow.resolve_path(value)
-                files.append([path, *_stamp(path)])
-        inputs = [[e.target_port, e.source_port, self.key(e.source)] for e in self.workflow.incoming(node_id)]
-        text = json.dumps([__version__, node.type, node.params, files, inputs], sort_keys=True, default=str)
-        self._keys[node_id] = hashlib.sha256(text.encode()).hexdigest()[:24]
+        """Fingerprint of a node (see :func:`nodeflow.runtime.fingerprint.node_keys`)."""
+        if self._keys is None or node_id not in self._keys:
+            self._keys = node_keys(self.workflow)
         return self._keys[node_id]
 
     # -- running ------------------------------------------------------------------
-    def run(self, targets: list[str] | None = None) -> RunResult:
-        problems = validate(self.workflow)
-        if problems:
-            raise WorkflowInvalid(problems)
-        order = topological_order(self.workflow)
-        wanted = set(order)
-        if targets:
-            wanted = set(targets)
-            for target in targets:
-                wanted |= self.workflow.upstream(target)
-        runnable = [n for n in order if n in wanted and self.workflow.spec(n).family != "layer"]
+    def run(self, targets: list[str] | None = None, plan: RunPlan | None = None) -> RunResult:
+        """Execute the targets and what they need (everything when None).
+
+        ``plan`` is the caller's :func:`plan_run` of the same workflow and targets, when it
+        made one already.  Raises :class:`WorkflowInvalid` when that part is invalid."""
+        plan = plan or plan_run(self.workflow, targets)
+        if plan.problems:
+            raise WorkflowInvalid(plan.problems)
+        runnable = plan.runnable
+        self._keys = node_keys(plan.workflow)  # only the part that runs: no stat of unrelated files
         self.run_dir.mkdir(parents=True, exist_ok=True)
         for request in (self.control.stop_file, self.control.cancel_file):
             request.unlink(missing_ok=True)  # left over from an earlier run that was killed
         state = self._load_state()
         results = {n: NodeResult() for n in runnable}
         with open(self.run_dir / "events.jsonl", "w", encoding="utf-8") as self._events_file:
-            self.emit({"event": "run_started", "workflow_nodes": len(self.workflow.nodes),
+            self.emit({"event": Event.RUN_STARTED, "workflow_nodes": len(self.workflow.nodes),
                        "nodes": runnable, "run_dir": str(self.run_dir)})
             for node_id in runnable:
-                self._status(node_id, "queued")
+                self._status(node_id, NodeStatus.QUEUED)
             for node_id in runnable:
                 result = results[node_id]
                 if self.control.cancel_requested():
-                    result.status = "cancelled"
-                    self._status(node_id, "cancelled")
+                    result.status = NodeStatus.CANCELLED
+                    self._status(node_id, NodeStatus.CANCELLED)
                     continue
                 failed_upstream = [e.source for e in self.workflow.incoming(node_id)
-                                   if e.source in results and results[e.source].status != "executed"]
+                                   if e.source in results and results[e.source].status != NodeStatus.EXECUTED]
                 if failed_upstream:
-                    result.status = "skipped"
-                    self._status(node_id, "skipped", reason=f"{failed_upstream[0]} did not execute")
+                    result.status = NodeStatus.SKIPPED
+                    self._status(node_id, NodeStatus.SKIPPED, reason=f"{failed_upstream[0]} did not execute")
                     continue
                 self._execute(node_id, result, results, state)
                 self._save_state(state)
-            self.emit({"event": "run_finished", "status": RunResult(results, self.run_dir).status})
+            self.emit({"event": Event.RUN_FINISHED, "status": RunResult(results, self.run_dir).status})
         return RunResult(results, self.run_dir, lambda node, port: self._output(node, port, results))
 
     def _inputs(self, node_id: str, results: dict[str, NodeResult]) -> dict[str, Any]:
@@ -207,11 +194,11 @@ class Engine:
     def _execute(self, node_id: str, result: NodeResult, results: dict, state: dict) -> None:
         spec = self.workflow.spec(node_id)
         if self._cached(node_id, state):
-            result.status, result.cached = "executed", True
-            self._status(node_id, "executed", cached=True)
+            result.status, result.cached = NodeStatus.EXECUTED, True
+            self._status(node_id, NodeStatus.EXECUTED, cached=True)
             return
         state.pop(node_id, None)
-        self._status(node_id, "running")
+        self._status(node_id, NodeStatus.RUNNING)
         start = time.perf_counter()
         node_dir = node_folder(self.run_dir, node_id)
         node_dir.mkdir(parents=True, exist_ok=True)
@@ -227,10 +214,11 @@ class Engine:
             for port in spec.outputs:
                 if storable(port.type):
                     path = save_value(port.type, outputs[port.name], node_dir, port.name)
-                    self.emit({"event": "output", "node": node_id, "port": port.name, "path": str(path)})
+                    self.emit({"event": Event.OUTPUT, "node": node_id, "port": port.name, "path": str(path),
+                               "stored": True})
         except Cancelled:
-            result.status = "cancelled"
-            self._status(node_id, "cancelled")
+            result.status = NodeStatus.CANCELLED
+            self._status(node_id, NodeStatus.CANCELLED)
             return
         except NodeRunError as exc:
             self._fail(node_id, result, state, str(exc))
@@ -240,17 +228,17 @@ class Engine:
             self._fail(node_id, result, state, f"{type(exc).__name__}: {_first_line(exc)}")
             return
         result.outputs = outputs
-        result.status = "executed"
+        result.status = NodeStatus.EXECUTED
         result.seconds = time.perf_counter() - start
         state[node_id] = {"key": self.key(node_id), "finished": time.time()}
-        self._status(node_id, "executed", seconds=round(result.seconds, 3))
+        self._status(node_id, NodeStatus.EXECUTED, seconds=round(result.seconds, 3))
 
     def _fail(self, node_id: str, result: NodeResult, state: dict, message: str) -> None:
-        result.status = "failed"
+        result.status = NodeStatus.FAILED
         result.error = str(Problem(node_id, None, message))
         state[node_id] = {"key": self.key(node_id), "error": result.error, "finished": time.time()}
-        self.emit({"event": "error", "node": node_id, "message": result.error})
-        self._status(node_id, "failed", error=result.error, key=self.key(node_id))
+        self.emit({"event": Event.ERROR, "node": node_id, "message": result.error})
+        self._status(node_id, NodeStatus.FAILED, error=result.error, key=self.key(node_id))
 
     # -- state ------------------------------------------------------------------
     def _load_state(self) -> dict:
@@ -294,25 +282,6 @@ def reset_nodes(run_dir: str | os.PathLike, node_ids) -> list[str]:
     if (run_dir / STATE_FILE).exists():
         write_state(run_dir, state)
     return forgotten
-
-
-def _stamp(path: str) -> list:
-    """Modification time and size of a file, or of the newest file below a folder."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return [None, None]
-    if not os.path.isdir(path):
-        return [stat.st_mtime_ns, stat.st_size]
-    newest, count = stat.st_mtime_ns, 0
-    for root, _dirs, files in os.walk(path):
-        for name in files:
-            count += 1
-            try:
-                newest = max(newest, os.stat(os.path.join(root, name)).st_mtime_ns)
-            except OSError:
-                pass
-    return [newest, count]
 
 
 def _first_line(exc: Exception) -> str:

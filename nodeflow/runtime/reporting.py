@@ -2,13 +2,16 @@
 
 In a terminal: a live progress bar per training node (epoch, batch, loss, ETA)
 drawn with rich.  Otherwise (a log file, CI): plain lines, one per node status
-change and per epoch, never per batch.
+change and per epoch, never per batch.  The ETA is the one of
+:class:`nodeflow.runtime.events.TrainingProgress`, as in the editor's monitor.
 """
 
 from __future__ import annotations
 
 import sys
 from typing import TextIO
+
+from .events import Event, NodeStatus, TrainingProgress, duration_text
 
 
 def _metrics_text(metrics: dict) -> str:
@@ -17,18 +20,13 @@ def _metrics_text(metrics: dict) -> str:
     return "  ".join(f"{k} {metrics[k]:.4g}" for k in order)
 
 
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
-
-
 class PlainReporter:
     """Line-per-event output for logs and pipes."""
 
     def __init__(self, workflow, out: TextIO = sys.stdout, err: TextIO = sys.stderr, quiet: bool = False):
         self.workflow = workflow
         self.out, self.err, self.quiet = out, err, quiet
-        self.epoch_times: dict[str, list[float]] = {}
+        self.progress: dict[str, TrainingProgress] = {}
 
     def _name(self, node_id: str) -> str:
         spec = self.workflow.spec(node_id)
@@ -37,40 +35,42 @@ class PlainReporter:
     def __call__(self, event: dict) -> None:
         kind = event.get("event")
         node = event.get("node")
-        if kind == "error":
+        if kind == Event.ERROR:
             print(event["message"], file=self.err, flush=True)
             return
+        if kind in (Event.BATCH, Event.EPOCH):
+            self.progress.setdefault(node, TrainingProgress()).apply(event)
         if self.quiet:
             return
-        if kind == "node_status":
+        if kind == Event.NODE_STATUS:
             status = event["status"]
-            if status == "running":
+            if status == NodeStatus.RUNNING:
+                self.progress.pop(node, None)  # a fresh training, a fresh estimate
                 self._line(f"{self._name(node)}: running")
-            elif status == "executed":
+            elif status == NodeStatus.EXECUTED:
                 detail = "cached, not re-run" if event.get("cached") else f"{event.get('seconds', 0):.1f}s"
                 self._line(f"{self._name(node)}: executed ({detail})")
-            elif status in ("skipped", "cancelled"):
+            elif status in (NodeStatus.SKIPPED, NodeStatus.CANCELLED):
                 self._line(f"{self._name(node)}: {status}" + (f" ({event['reason']})" if event.get("reason") else ""))
-        elif kind == "epoch":
-            self.epoch_times.setdefault(node, []).append(event.get("seconds", 0.0))
-            times = self.epoch_times[node]
-            eta = (event["epochs"] - event["epoch"]) * (sum(times) / len(times))
-            self._epoch_line(node, event, eta)
-        elif kind == "device":
+        elif kind == Event.EPOCH:
+            self._epoch_line(node, event)
+        elif kind == Event.DEVICE:
             self._line(f"{self._name(node)}: training on {event['device']}")
-        elif kind in ("log", "warning"):
-            prefix = "warning: " if kind == "warning" else ""
+        elif kind in (Event.LOG, Event.WARNING):
+            prefix = "warning: " if kind == Event.WARNING else ""
             self._line(f"{node}: {prefix}{event['message']}" if node else f"{prefix}{event['message']}")
-        elif kind == "output" and event.get("port") and event.get("path") and self._is_writer(node):
-            self._line(f"{self._name(node)}: wrote {event['path']}")
+        elif kind == Event.OUTPUT and event.get("path") and not event.get("stored"):
+            self._line(f"{self._name(node)}: wrote {event['path']}")  # a file a writer wrote
 
-    def _is_writer(self, node_id) -> bool:
-        spec = self.workflow.spec(node_id) if node_id else None
-        return spec is not None and spec.family == "io"
+    def _eta_text(self, node) -> str:
+        progress = self.progress.get(node)
+        eta = progress.eta() if progress is not None else None
+        return f"ETA {duration_text(eta)}" if eta is not None else ""
 
-    def _epoch_line(self, node, event, eta) -> None:
+    def _epoch_line(self, node, event) -> None:
+        timing = ", ".join(t for t in (f"{event.get('seconds', 0):.1f}s", self._eta_text(node)) if t)
         self._line(f"{node}: epoch {event['epoch']}/{event['epochs']}  {_metrics_text(event['metrics'])}"
-                   f"  ({event.get('seconds', 0):.1f}s, ETA {_duration(eta)})")
+                   f"  ({timing})")
 
     def _line(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -85,39 +85,38 @@ class RichReporter(PlainReporter):
     def __init__(self, workflow, out: TextIO = sys.stdout, err: TextIO = sys.stderr, quiet: bool = False):
         super().__init__(workflow, out, err, quiet)
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         self.console = Console(file=out)
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("{task.fields[metrics]}"), TimeRemainingColumn(),
-                                 console=self.console, transient=True)
+        self.bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                             TextColumn("{task.fields[metrics]}"), TextColumn("{task.fields[eta]}"),
+                             console=self.console, transient=True)
         self.tasks: dict[str, int] = {}
         self.started = False
 
     def __call__(self, event: dict) -> None:
-        if event.get("event") == "batch" and not self.quiet:
+        super().__call__(event)
+        if event.get("event") == Event.BATCH and not self.quiet:
             node = event["node"]
             description = f"{node} epoch {event['epoch']}/{event['epochs']}"
             metrics = _metrics_text(event["metrics"])
             if not self.started:
-                self.progress.start()
+                self.bars.start()
                 self.started = True
             if node not in self.tasks:
-                self.tasks[node] = self.progress.add_task(description, total=event["batches"], metrics="")
-            self.progress.update(self.tasks[node], description=description, completed=event["batch"],
-                                 total=event["batches"], metrics=metrics)
-            return
-        super().__call__(event)
+                self.tasks[node] = self.bars.add_task(description, total=event["batches"], metrics="", eta="")
+            self.bars.update(self.tasks[node], description=description, completed=event["batch"],
+                             total=event["batches"], metrics=metrics, eta=self._eta_text(node))
 
     def _line(self, text: str) -> None:
         if self.started:
-            self.progress.console.print(text, highlight=False, markup=False)
+            self.bars.console.print(text, highlight=False, markup=False)
         else:
             print(text, file=self.out, flush=True)
 
     def close(self) -> None:
         if self.started:
-            self.progress.stop()
+            self.bars.stop()
 
 
 def make_reporter(workflow, quiet: bool = False, out: TextIO = sys.stdout):

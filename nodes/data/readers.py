@@ -201,13 +201,14 @@ CSV_READER = NodeSpec(
         BoolParam(name="has_header", default=True,
                   help="Whether the first row holds the column names; if not, columns are "
                        "named f0, f1, ..."),
-        TextParam(name="encoding", default="utf-8", allow_empty=False,
+        TextParam(name="encoding", group="Advanced", default="utf-8", allow_empty=False,
                   help="Text encoding of the file, e.g. utf-8 or latin-1."),
-        IntParam(name="skip_rows", default=0, min=0,
+        IntParam(name="skip_rows", group="Advanced", default=0, min=0,
                  help="Number of lines to skip at the start of the file, before the header."),
-        TextListParam(name="missing_values", default=["", "NA", "N/A", "NaN", "null", "?"],
+        TextListParam(name="missing_values", group="Advanced",
+                      default=["", "NA", "N/A", "NaN", "null", "?"],
                       help="Cell texts that mean a value is missing."),
-        TextListParam(name="column_types", default=[],
+        TextListParam(name="column_types", group="Advanced", default=[],
                       help="Types to force instead of guessing, one entry per column written "
                            "column=type with type int, float, string or bool (e.g. zip=string, "
                            "age=int). bool accepts true/false, 1/0, yes/no in any case. An int "

@@ -13,8 +13,9 @@ Both writers share one overwrite policy:
 - For safety an existing folder is replaced only when it is empty or holds a SavedModel
   (``saved_model.pb``), and an existing folder is never replaced by a ``.keras`` file.
 
-Missing parent folders are created.  After writing, each writer emits an ``output``
-event with ``port="model"``, the absolute ``path`` and the ``format``.
+Missing parent folders are created.  After writing, each writer emits one ``output``
+event with ``port="model"``, the absolute ``path`` and the ``format``: the single
+report of what it wrote (the terminal, the log pane and the run log all show it).
 """
 
 from __future__ import annotations
@@ -88,8 +89,9 @@ def _swap_in(staged: Path, target: Path, params) -> None:
 
 def _emit(context, target: Path, fmt: str) -> None:
     if context is not None:
-        context.log(f"wrote the model to {target}")
-        context.emit("output", port="model", path=str(target), format=fmt)
+        from nodeflow.runtime.events import Event
+
+        context.emit(Event.OUTPUT, port="model", path=str(target), format=fmt)
 
 
 def write_saved_model(context, inputs, params):

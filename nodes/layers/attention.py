@@ -79,7 +79,7 @@ SEED = IntParam(name="seed", default=None, optional=True, min=0,
 _RANDOM_UNIFORM = next(o for o in INITIALIZER_OPTIONS if o.name == "random_uniform")
 # Keras's Embedding defaults to "uniform", its short name for RandomUniform
 EMBEDDING_INITIALIZER = NestedChoiceParam(
-    name="embeddings_initializer", default="uniform",
+    name="embeddings_initializer", group="Initializers", default="uniform",
     options=(Option("uniform", _RANDOM_UNIFORM.target,
                     "Uniform between minval and maxval (Keras's short name for random_uniform, "
                     "the Embedding default).", _RANDOM_UNIFORM.args),

@@ -133,17 +133,20 @@ CONSTRAINT_OPTIONS = (
 
 
 def initializer(name: str, default: str, what: str) -> NestedChoiceParam:
-    return NestedChoiceParam(name=name, default=default, options=INITIALIZER_OPTIONS,
+    return NestedChoiceParam(name=name, group="Initializers", default=default,
+                             options=INITIALIZER_OPTIONS,
                              help=f"How the {what} start out before training.")
 
 
 def regularizer(name: str, what: str) -> NestedChoiceParam:
-    return NestedChoiceParam(name=name, default=None, optional=True, options=REGULARIZER_OPTIONS,
+    return NestedChoiceParam(name=name, group="Regularizers", default=None, optional=True,
+                             options=REGULARIZER_OPTIONS,
                              help=f"Optional penalty on the {what}, added to the loss to curb overfitting.")
 
 
 def constraint(name: str, what: str) -> NestedChoiceParam:
-    return NestedChoiceParam(name=name, default=None, optional=True, options=CONSTRAINT_OPTIONS,
+    return NestedChoiceParam(name=name, group="Constraints", default=None, optional=True,
+                             options=CONSTRAINT_OPTIONS,
                              help=f"Optional rule applied to the {what} after each training step.")
 
 

@@ -91,7 +91,8 @@ def export_reader(node_id, spec, params, inputs, ctx):
     var = f"{node_id}_model"
     ctx.model_sources[node_id] = var
     ctx.sources.append(f"*{var}.inputs")
-    return [f"{var} = keras.saving.load_model({path!r}, compile=False)"], f"{var}.output"
+    return [f"{var} = keras.saving.load_model({ctx.path_code(params['path'])}, compile=False)"], \
+        f"{var}.output"
 
 
 NETWORK_READER = NodeSpec(
@@ -143,7 +144,7 @@ def export_pretrained(node_id, spec, params, inputs, ctx):
     weights = params["weights_file"]
     args = [
         f"include_top={params['include_top']!r}",
-        f"weights={ctx.workflow.resolve_path(weights) if weights else None!r}",
+        f"weights={ctx.path_code(weights) if weights else None}",
         f"input_shape={tuple(params['input_shape'])!r}",
         f"pooling={params['pooling']!r}",
         f"classes={params['classes']!r}",

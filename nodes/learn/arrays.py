@@ -12,13 +12,18 @@ Shared by the learner and the executor so both read tables the same way:
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
 from nodeflow.core.errors import NodeRunError
+from nodeflow.core.shape_text import shape_text
+
+if TYPE_CHECKING:  # NumPy is imported where a node runs, not when the catalogue loads
+    import numpy as np
 
 
 def feature_matrix(table, columns, param: str):
     """The named columns as one float32 array with rows first."""
+    import numpy as np
     if not columns:
         raise NodeRunError(f"{param}: expected at least one column, got none")
     arrays = []
@@ -45,12 +50,6 @@ def feature_matrix(table, columns, param: str):
         raise NodeRunError(f"{param}: an image or sequence column must be the only column of an input")
     parts = [a.reshape(len(a), -1) for a in arrays]
     return np.concatenate(parts, axis=1).astype(np.float32, copy=False)
-
-
-def shape_text(shape) -> str:
-    """``(None, 4)``, the way Keras prints shapes."""
-    dims = tuple(None if d is None else int(d) for d in shape)
-    return str(dims)
 
 
 def _input_specs(model) -> list[tuple[str, tuple, str]] | None:
@@ -84,6 +83,7 @@ def _column(table, name: str) -> np.ndarray:
 
 def _stack(table, names: list[str]) -> np.ndarray:
     """Scalar and vector columns side by side as one float32 ``(rows, k)`` matrix."""
+    import numpy as np
     parts = []
     for name in names:
         arr = _column(table, name)
@@ -119,6 +119,7 @@ def _fits(given: tuple, target: tuple) -> bool:
 
 def _take(table, queue: list[str], target: tuple) -> list[str]:
     """The leading columns of ``queue`` that one input of shape ``target`` consumes."""
+    import numpy as np
     if len(target) != 1 or target[0] is None:
         return queue[:1]
     taken, width = [], 0

@@ -38,7 +38,7 @@ get class -1 (or an empty label).
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
 from nodeflow.core.errors import NodeRunError
 from nodeflow.core.params import ChoiceParam, ColumnsParam, FloatParam, IntParam, TextListParam, TextParam
@@ -46,6 +46,9 @@ from nodeflow.core.ports import Port
 from nodeflow.core.spec import NodeSpec
 
 from .arrays import model_inputs
+
+if TYPE_CHECKING:  # NumPy is imported where a node runs, not when the catalogue loads
+    import numpy as np
 
 OUTPUT_MODES = ("auto", "probabilities", "logits", "values")
 
@@ -95,17 +98,20 @@ def _output_names(model, result, count: int) -> list[str]:
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
+    import numpy as np
     x = x - np.max(x, axis=-1, keepdims=True)
     e = np.exp(x)
     return e / np.sum(e, axis=-1, keepdims=True)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
+    import numpy as np
     return 1.0 / (1.0 + np.exp(-x))
 
 
 def _labelled(classes: np.ndarray, invalid: np.ndarray, labels: list[str]) -> np.ndarray:
     """Class indices -> labels (or int64 indices), with -1 / "" where ``invalid``."""
+    import numpy as np
     if labels:
         out = np.asarray(labels, dtype=str)[np.where(invalid, 0, classes)]
         return np.where(invalid, "", out)
@@ -123,6 +129,7 @@ def _check_labels(labels: list[str], count: int, what: str) -> None:
 def prediction_columns(values: np.ndarray, prefix: str, kind: str, params: dict) -> dict[str, np.ndarray]:
     """The columns for one model output; ``kind`` is values / softmax / sigmoid / multilabel
     (after logits were turned into probabilities)."""
+    import numpy as np
     values = np.asarray(values)
     if values.ndim == 1:
         values = values[:, None]
@@ -166,6 +173,7 @@ def prediction_columns(values: np.ndarray, prefix: str, kind: str, params: dict)
 
 def _kind(mode: str, activation: str | None, values: np.ndarray) -> tuple[str, np.ndarray]:
     """``(kind, probabilities or values)`` for one output under ``output_mode``."""
+    import numpy as np
     k = values.shape[-1] if values.ndim > 1 else 1
     if mode == "auto":
         if activation is None:
@@ -185,6 +193,7 @@ def _kind(mode: str, activation: str | None, values: np.ndarray) -> tuple[str, n
 
 # -- the node ------------------------------------------------------------------------
 def execute(context, inputs, params):
+    import numpy as np
     from nodeflow.keras import load_keras
     from nodeflow.runtime.table import Table
 
@@ -268,21 +277,21 @@ NETWORK_EXECUTOR = NodeSpec(
                  "other input takes one column."),
         IntParam(name="batch_size", default=32, min=1,
                  help="Rows predicted at once; larger is faster but needs more memory."),
-        TextParam(name="prediction_prefix", default="prediction", allow_empty=False,
+        TextParam(name="prediction_prefix", group="Output", default="prediction", allow_empty=False,
                   help="Start of the names of the new columns: <prefix>_p0, <prefix>_p1, ... for "
                        "class probabilities, <prefix>_class for the class, <prefix> for values."),
         ChoiceParam(
-            name="output_mode", default="auto", options=OUTPUT_MODES,
+            name="output_mode", group="Output", default="auto", options=OUTPUT_MODES,
             help="How to read the model's output. auto: class probabilities when the output layer "
                  "ends in softmax or sigmoid, plain values otherwise; probabilities: the output "
                  "already holds probabilities; logits: apply softmax (or sigmoid for one unit) "
                  "first; values: regression, append the raw numbers."),
         TextListParam(
-            name="class_labels", default=[],
+            name="class_labels", group="Output", default=[],
             help="Optional names of the classes, in the order of the model's output units (two "
                  "names, negative then positive, for one sigmoid unit); the class column then "
                  "holds these names instead of class numbers."),
-        FloatParam(name="threshold", default=0.5, min=0.0, max=1.0,
+        FloatParam(name="threshold", group="Output", default=0.5, min=0.0, max=1.0,
                    help="For sigmoid outputs: a probability above this counts as class 1."),
     ),
     keywords=("predict", "inference", "apply", "score", "classify", "model", "keras"),

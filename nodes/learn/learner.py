@@ -28,8 +28,10 @@ from nodeflow.core.params import (
 )
 from nodeflow.core.ports import Port
 from nodeflow.core.spec import NodeSpec
+from nodeflow.runtime.events import Event
 
 from .arrays import feature_matrix, model_inputs
+from .callbacks import CHECKPOINT_FILE, CHECKPOINT_FOLDER, callback_calls, default_monitor
 
 LOSSES = (
     "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
@@ -209,8 +211,9 @@ def _progress_callback(keras, context, epochs, steps):
             now = time.perf_counter()
             if now - self.last_emit >= 0.2 or batch + 1 == steps:
                 self.last_emit = now
-                context.emit("batch", epoch=self.epoch + 1, epochs=epochs, batch=batch + 1,
-                             batches=steps, metrics=_floats(logs))
+                context.emit(Event.BATCH, epoch=self.epoch + 1, epochs=epochs, batch=batch + 1,
+                             batches=steps, metrics=_floats(logs),
+                             seconds=round(now - self.epoch_start, 3))  # the learner's clock: for the ETA
             if context.stop_requested and not self.model.stop_training:
                 self.stopped_early = True
                 self.model.stop_training = True
@@ -219,7 +222,7 @@ def _progress_callback(keras, context, epochs, steps):
 
         def on_epoch_end(self, epoch, logs=None):
             metrics = _floats(logs)
-            context.emit("epoch", epoch=epoch + 1, epochs=epochs, metrics=metrics,
+            context.emit(Event.EPOCH, epoch=epoch + 1, epochs=epochs, metrics=metrics,
                          seconds=round(time.perf_counter() - self.epoch_start, 3))
             bad = [k for k, v in metrics.items() if "loss" in k and not math.isfinite(v)]
             if bad:
@@ -235,24 +238,15 @@ def _floats(logs) -> dict:
 
 
 def _callbacks(keras, context, params, has_validation):
-    callbacks = []
-    if params["terminate_on_nan"]:
-        callbacks.append(keras.callbacks.TerminateOnNaN())
-    monitor = params["monitor"] or ("val_loss" if has_validation else "loss")
-    if params["early_stopping"]:
-        callbacks.append(keras.callbacks.EarlyStopping(
-            monitor=monitor, patience=params["early_stopping_patience"],
-            restore_best_weights=params["restore_best_weights"]))
-    if params["reduce_lr_on_plateau"]:
-        callbacks.append(keras.callbacks.ReduceLROnPlateau(
-            monitor=monitor, factor=params["reduce_lr_factor"], patience=params["reduce_lr_patience"]))
-    if params["checkpoint_each_epoch"]:
-        folder = context.node_dir / "checkpoints"
+    """The callbacks declared in :mod:`.callbacks` that the parameters switch on."""
+    folder = context.node_dir / CHECKPOINT_FOLDER
+    tensorboard = params["tensorboard_dir"]
+    given = {"monitor": default_monitor(has_validation), "checkpoint_path": str(folder / CHECKPOINT_FILE),
+             "tensorboard_dir": context.resolve_path(tensorboard) if tensorboard else None}
+    calls = callback_calls(params, given)
+    if any(name == "ModelCheckpoint" for name, _ in calls):
         folder.mkdir(parents=True, exist_ok=True)
-        callbacks.append(keras.callbacks.ModelCheckpoint(str(folder / "epoch_{epoch:03d}.keras")))
-    if params["tensorboard_dir"]:
-        callbacks.append(keras.callbacks.TensorBoard(log_dir=context.resolve_path(params["tensorboard_dir"])))
-    return callbacks
+    return [getattr(keras.callbacks, name)(**kwargs) for name, kwargs in calls]
 
 
 def _device_scope(context, choice):
@@ -314,7 +308,7 @@ def run_learner(context, inputs, params):
         keras.config.set_dtype_policy("mixed_float16")
     try:
         scope, device_name = _device_scope(context, choice)
-        context.emit("device", device=device_name, description=_device_description(tf, device_name))
+        context.emit(Event.DEVICE, device=device_name, description=_device_description(tf, device_name))
         with scope:
             model = inputs["network"].build(name=context.node_id)
             x, ys, losses = _sample_arrays(inputs["training"], params, model, "training")
@@ -368,17 +362,6 @@ def export_training(node_id, spec, params, inputs, ctx):
     optimizer = value_code(spec, "optimizer", params["optimizer"], ctx.workflow)
     loss = params["loss"] if not params["output_targets"] else \
         [t.get("loss", params["loss"]) for t in params["output_targets"].values()]
-    callbacks = []
-    if params["terminate_on_nan"]:
-        callbacks.append("keras.callbacks.TerminateOnNaN()")
-    monitor = params["monitor"] or "val_loss"
-    if params["early_stopping"]:
-        callbacks.append(f"keras.callbacks.EarlyStopping(monitor={monitor!r}, patience="
-                         f"{params['early_stopping_patience']}, restore_best_weights="
-                         f"{params['restore_best_weights']})")
-    if params["reduce_lr_on_plateau"]:
-        callbacks.append(f"keras.callbacks.ReduceLROnPlateau(monitor={monitor!r}, factor="
-                         f"{params['reduce_lr_factor']}, patience={params['reduce_lr_patience']})")
     seed = params["seed"]
     columns = ", ".join(params["feature_columns"])
     targets = ", ".join(params["target_columns"]) or "see output_targets"
@@ -410,11 +393,40 @@ def export_training(node_id, spec, params, inputs, ctx):
         f"{INDENT}if validation_data is not None:",
         f"{INDENT}    validation_data = tf.data.Dataset.from_tensor_slices(validation_data)"
         f".batch({params['batch_size']})",
-        f"{INDENT}callbacks = [{', '.join(callbacks)}]",
         f"{INDENT}return model.fit(data, validation_data=validation_data, epochs=epochs, "
-        "callbacks=callbacks, shuffle=False, verbose=2)",
+        "callbacks=make_callbacks(validation_data is not None), shuffle=False, verbose=2)",
     ]
-    return lines, {"tensorflow as tf"}
+    return export_callbacks(node_id, params, ctx) + ["", ""] + lines, {"tensorflow as tf"}
+
+
+def export_callbacks(node_id, params, ctx) -> list[str]:
+    """A ``make_callbacks`` function building the callbacks :func:`_callbacks` builds."""
+    from nodeflow.keras.export import INDENT, py
+
+    class Code(str):  # an expression written into the script as it is
+        def __repr__(self):
+            return str(self)
+
+    checkpoint = Code(f"str(HERE / {CHECKPOINT_FOLDER!r} / {CHECKPOINT_FILE!r})")
+    tensorboard = params["tensorboard_dir"]
+    given = {"monitor": Code("monitor"), "checkpoint_path": checkpoint,
+             "tensorboard_dir": Code(ctx.path_code(tensorboard)) if tensorboard else None}
+    calls = callback_calls(params, given)
+    if any(name == "ModelCheckpoint" for name, _ in calls):
+        ctx.uses_here = True
+    lines = [
+        "def make_callbacks(has_validation: bool) -> list:",
+        f'{INDENT}"""The callbacks the learner node {node_id} trains with."""',
+    ]
+    if any(kwargs.get("monitor") is given["monitor"] for _, kwargs in calls):
+        lines.append(f"{INDENT}monitor = {default_monitor(True)!r} if has_validation "
+                     f"else {default_monitor(False)!r}")
+    lines.append(f"{INDENT}return [")
+    for name, kwargs in calls:
+        arguments = ", ".join(f"{k}={py(v)}" for k, v in kwargs.items())
+        lines.append(f"{INDENT}    keras.callbacks.{name}({arguments}),")
+    lines.append(f"{INDENT}]")
+    return lines
 
 
 SPEC = NodeSpec(
@@ -435,56 +447,62 @@ SPEC = NodeSpec(
     outputs=(Port("model", "model", "The trained model."),
              Port("history", "table", "One row per epoch: the loss and metrics.", view="history")),
     params=(
-        ColumnsParam(name="feature_columns", min_count=1,
+        ColumnsParam(name="feature_columns", group="Data", min_count=1,
                      help="Columns fed to the network's inputs, in order: numeric columns are "
                           "stacked into one vector per row; an image or sequence column is used "
                           "as it is; several inputs take the columns in input order."),
-        ColumnsParam(name="target_columns", default=[],
+        ColumnsParam(name="target_columns", group="Data", default=[],
                      help="Columns the network should predict (single-output networks)."),
-        JsonParam(name="output_targets", default=None, optional=True,
+        JsonParam(name="output_targets", group="Data", default=None, optional=True,
                   help='For several outputs: {"output layer": {"columns": [...], "loss": "..."}}.'),
-        ChoiceParam(name="loss", options=LOSSES,
+        ChoiceParam(name="loss", group="Loss and optimizer", options=LOSSES,
                     help="What training minimizes; must fit the targets and the output layer."),
-        NestedChoiceParam(name="optimizer", default="adam", options=OPTIMIZERS,
+        NestedChoiceParam(name="optimizer", group="Loss and optimizer", default="adam",
+                          options=OPTIMIZERS,
                           help="How the weights are updated from the gradients, with its settings."),
-        TextListParam(name="metrics", default=[],
+        TextListParam(name="metrics", group="Loss and optimizer", default=[],
                       help='Extra measures reported each epoch, e.g. ["accuracy"] or ["mae"].'),
-        IntParam(name="epochs", default=10, min=1, help="Passes over the training data."),
-        IntParam(name="batch_size", default=32, min=1, help="Rows per training step."),
-        BoolParam(name="shuffle", default=True, help="Shuffle the rows before every epoch."),
-        IntParam(name="seed", default=None, optional=True, min=0,
+        IntParam(name="epochs", group="Training", default=10, min=1, help="Passes over the training data."),
+        IntParam(name="batch_size", group="Training", default=32, min=1, help="Rows per training step."),
+        BoolParam(name="shuffle", group="Training", default=True, help="Shuffle the rows before every epoch."),
+        IntParam(name="seed", group="Training", default=None, optional=True, min=0,
                  help="Random seed for weights, shuffling and dropout; makes CPU runs repeatable."),
-        FloatParam(name="validation_split", default=0.0, min=0.0, max=1.0, max_open=True,
+        FloatParam(name="validation_split", group="Data", default=0.0, min=0.0, max=1.0,
+                   max_open=True,
                    help="Kept for Keras users; connect a validation table instead (see warning)."),
-        ChoiceParam(name="class_weighting", default="none", options=("none", "balanced"),
+        ChoiceParam(name="class_weighting", group="Loss and optimizer", default="none",
+                    options=("none", "balanced"),
                     help="balanced weighs rare classes up so every class counts the same."),
-        JsonParam(name="class_weights", default=None, optional=True,
+        JsonParam(name="class_weights", group="Loss and optimizer", default=None, optional=True,
                   help='Explicit weights per class number, e.g. {"0": 1.0, "1": 5.0}.'),
-        BoolParam(name="early_stopping", default=False,
+        BoolParam(name="early_stopping", group="Callbacks", default=False,
                   help="Stop when the monitored value stops improving."),
-        TextParam(name="monitor", default="", help="Value watched by early stopping and LR "
-                                                  "reduction; empty: val_loss with validation data, else loss."),
-        IntParam(name="early_stopping_patience", default=5, min=0,
+        TextParam(name="monitor", group="Callbacks", default="",
+                  help="Value watched by early stopping and LR reduction; empty: val_loss with "
+                       "validation data, else loss."),
+        IntParam(name="early_stopping_patience", group="Callbacks", default=5, min=0,
                  help="Epochs without improvement before stopping."),
-        BoolParam(name="restore_best_weights", default=True,
+        BoolParam(name="restore_best_weights", group="Callbacks", default=True,
                   help="After early stopping, go back to the best epoch's weights."),
-        BoolParam(name="reduce_lr_on_plateau", default=False,
+        BoolParam(name="reduce_lr_on_plateau", group="Callbacks", default=False,
                   help="Lower the learning rate when the monitored value stalls."),
-        FloatParam(name="reduce_lr_factor", default=0.1, min=0.0, max=1.0, min_open=True, max_open=True,
+        FloatParam(name="reduce_lr_factor", group="Callbacks", default=0.1, min=0.0, max=1.0,
+                   min_open=True, max_open=True,
                    help="Factor the learning rate is multiplied by."),
-        IntParam(name="reduce_lr_patience", default=3, min=0, help="Epochs to wait before lowering."),
-        BoolParam(name="terminate_on_nan", default=True,
+        IntParam(name="reduce_lr_patience", group="Callbacks", default=3, min=0,
+                 help="Epochs to wait before lowering."),
+        BoolParam(name="terminate_on_nan", group="Callbacks", default=True,
                   help="Stop and fail clearly when the loss becomes NaN."),
-        BoolParam(name="checkpoint_each_epoch", default=False,
+        BoolParam(name="checkpoint_each_epoch", group="Callbacks", default=False,
                   help="Save the model after every epoch into the run directory."),
-        FileParam(name="tensorboard_dir", default=None, optional=True, mode="folder",
+        FileParam(name="tensorboard_dir", group="Callbacks", default=None, optional=True, mode="folder",
                   help="Write TensorBoard logs to this folder; empty for none."),
-        TextParam(name="device", default="auto", pattern=r"auto|cpu|gpu(:\d+)?",
+        TextParam(name="device", group="Device", default="auto", pattern=r"auto|cpu|gpu(:\d+)?",
                   pattern_help="auto, cpu, gpu or gpu:N",
                   help="Where to train: auto uses a GPU when TensorFlow sees one."),
-        BoolParam(name="mixed_precision", default=False,
+        BoolParam(name="mixed_precision", group="Device", default=False,
                   help="Compute in float16 where safe: faster on recent GPUs."),
-        BoolParam(name="xla", default=False, help="Compile the training step with XLA."),
+        BoolParam(name="xla", group="Device", default=False, help="Compile the training step with XLA."),
     ),
     keywords=("fit", "train", "learn", "optimizer", "loss", "epochs"),
     run=run_learner,

@@ -19,12 +19,15 @@ Outputs:
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
 from nodeflow.core.errors import NodeRunError
 from nodeflow.core.params import ChoiceParam, TextParam
 from nodeflow.core.ports import Port
 from nodeflow.core.spec import NodeSpec
+
+if TYPE_CHECKING:  # NumPy is imported where a node runs, not when the catalogue loads
+    import numpy as np
 
 
 def _column(table, param: str, name: str) -> np.ndarray:
@@ -54,6 +57,7 @@ def _kind(arr: np.ndarray) -> str:
 
 def classification_metrics(truth: np.ndarray, pred: np.ndarray):
     """``(classes, confusion matrix, metric rows)`` for two equally long 1-d arrays."""
+    import numpy as np
     classes, codes = np.unique(np.concatenate([truth, pred]), return_inverse=True)
     n = truth.shape[0]
     k = classes.shape[0]
@@ -82,6 +86,7 @@ def classification_metrics(truth: np.ndarray, pred: np.ndarray):
 
 
 def regression_metrics(truth: np.ndarray, pred: np.ndarray):
+    import numpy as np
     err = pred - truth
     mse = float(np.mean(err ** 2))
     ss_res = float(np.sum(err ** 2))
@@ -100,6 +105,7 @@ def regression_metrics(truth: np.ndarray, pred: np.ndarray):
 
 
 def _metrics_table(rows):
+    import numpy as np
     from nodeflow.runtime.table import Table
 
     return Table({
@@ -111,6 +117,7 @@ def _metrics_table(rows):
 
 def _comparable(truth: np.ndarray, pred: np.ndarray, params) -> tuple[np.ndarray, np.ndarray]:
     """Both columns as one kind of value (text with text, numbers with numbers)."""
+    import numpy as np
     tk, pk = _kind(truth), _kind(pred)
     if (tk == "text") != (pk == "text"):
         words = {"text": "text", "integer": "integers", "float": "numbers"}
@@ -128,6 +135,7 @@ def _comparable(truth: np.ndarray, pred: np.ndarray, params) -> tuple[np.ndarray
 
 
 def score(context, inputs, params):
+    import numpy as np
     from nodeflow.runtime.table import Table
 
     table = inputs["table"]

@@ -39,3 +39,30 @@ def test_one_node_in_full_and_search(capsys):
     assert main(["nodes", "fully connected"]) == 0
     assert "keras.layers.Dense " in capsys.readouterr().out
     assert main(["nodes", "no-such-thing"]) == 2
+
+
+LEARNER_GROUPS = ["Data", "Loss and optimizer", "Training", "Callbacks", "Device"]
+
+
+def test_one_node_in_full_shows_its_parameter_groups(capsys):
+    assert main(["nodes", "learn.NetworkLearner"]) == 0
+    out = capsys.readouterr().out
+    headings = [line for line in out.splitlines() if line.startswith("Parameters")]
+    assert headings == [f"Parameters: {g}" for g in LEARNER_GROUPS]
+    training = out[out.index("Parameters: Training"):out.index("Parameters: Callbacks")]
+    assert "  epochs: int >= 1, default 10" in training and "  loss:" not in training
+    assert main(["nodes", "keras.layers.Dropout"]) == 0  # a node without groups: one list
+    assert [line for line in capsys.readouterr().out.splitlines()
+            if line.startswith("Parameters")] == ["Parameters:"]
+
+
+def test_json_carries_each_parameters_group(capsys):
+    assert main(["nodes", "learn.NetworkLearner", "--json"]) == 0
+    learner = json.loads(capsys.readouterr().out)
+    assert learner["groups"] == LEARNER_GROUPS
+    groups = {p["name"]: p["group"] for p in learner["params"]}
+    assert groups["feature_columns"] == "Data" and groups["optimizer"] == "Loss and optimizer"
+    assert groups["early_stopping"] == "Callbacks" and groups["xla"] == "Device"
+    assert main(["nodes", "keras.layers.Dense", "--json"]) == 0
+    dense = json.loads(capsys.readouterr().out)
+    assert dense["groups"] == ["Options", "Initializers", "Regularizers", "Constraints"]

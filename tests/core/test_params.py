@@ -112,3 +112,27 @@ def test_same_value_does_not_confuse_booleans_with_numbers():
     assert same_value(1, 1.0)
     assert same_value([1, None], [1, None])
     assert not same_value("1", 1)
+
+
+def test_parameters_are_grouped_in_declared_order_with_a_default_group():
+    from nodeflow.core.params import DEFAULT_GROUP, group_params
+
+    params = (
+        IntParam(name="epochs", group="Training", default=1),
+        IntParam(name="units", default=1),
+        TextListParam(name="columns", group="Data", default=[]),
+        BoolParam(name="shuffle", group="Training", default=True),
+    )
+    assert [(g, [p.name for p in ps]) for g, ps in group_params(params)] == [
+        ("Training", ["epochs", "shuffle"]), (DEFAULT_GROUP, ["units"]), ("Data", ["columns"])]
+    assert DEFAULT_GROUP == "Options" and params[0].describe()["group"] == "Training"
+
+
+def test_a_node_type_refuses_an_empty_group():
+    from nodeflow.core.errors import RegistryError
+    from nodeflow.core.spec import NodeSpec
+
+    with pytest.raises(RegistryError, match="parameter units: group: expected a non-empty text"):
+        NodeSpec(type_id="test.Blank", display_name="Blank", category="Test", description="A test.",
+                 family="layer", params=(IntParam(name="units", group=" ", default=1),),
+                 build=lambda params, name=None: None)

@@ -176,3 +176,16 @@ def test_an_extracted_part_holds_the_nodes_their_edges_and_their_notes(mlp, tmp_
     assert [b.text for b in part.backdrops] == ["Dense layers"]
     assert part.nodes["csv_reader_1"].params["path"] == str(tmp_path / "data" / "iris.csv")
     assert mlp.nodes["csv_reader_1"].params["path"] == "data/iris.csv"  # the original is untouched
+
+
+def test_a_replacing_wire_is_judged_as_if_the_old_one_were_gone(mlp):
+    """A wire dropped onto an occupied single input replaces its wire: the check treats
+    the old wire as gone, and changes nothing itself."""
+    mlp.add_node("keras.layers.Input", {"shape": [4]}, node_id="input_2")
+    old = mlp.incoming("dense_1", "input")[0]
+    before = dumps(mlp)
+    assert mlp.connect_problems("input_2", "output", "dense_1", "input")  # the input is taken
+    assert mlp.connect_problems("input_2", "output", "dense_1", "input", replacing=[old]) == []
+    # a cycle only through the replaced wire is no cycle; one through another wire still is
+    assert mlp.connect_problems("dense_2", "output", "dense_1", "input", replacing=[old]) != []
+    assert dumps(mlp) == before

@@ -27,6 +27,12 @@ def _collect_qt_objects(qapp):
     qapp.processEvents()
 
 
+@pytest.fixture(autouse=True)
+def _user_data_folder(tmp_path, monkeypatch):
+    """The user's data folder (where autosaves go) is the test's own, never the real one."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-data"))
+
+
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)

@@ -15,8 +15,6 @@ from tests.conftest import WORKFLOWS
 
 pytestmark = pytest.mark.slow
 RUN_TIMEOUT_MS = 180_000
-NON_LAYER = ["sample_data_set_1", "category_to_number_1", "partitioning_1", "normalizer_1",
-             "normalizer_apply_1", "learner", "executor", "scorer", "savedmodel_writer"]
 
 
 @pytest.fixture
@@ -34,7 +32,8 @@ def wait_for_run(qtbot, window):
 
 def wait_for_epochs(qtbot, window, count):
     qtbot.waitUntil(lambda: window.monitor.record("learner") is not None
-                    and len(window.monitor.record("learner").epoch_seconds) >= count, timeout=RUN_TIMEOUT_MS)
+                    and len(window.monitor.record("learner").progress.epoch_seconds) >= count,
+                    timeout=RUN_TIMEOUT_MS)
 
 
 def test_execute_all_trains_iris_and_shows_it(iris, qtbot, tmp_path):
@@ -44,10 +43,12 @@ def test_execute_all_trains_iris_and_shows_it(iris, qtbot, tmp_path):
     window.execute_all_action.trigger()
     assert window.runner.running
     assert not window.execute_all_action.isEnabled() and window.cancel_action.isEnabled()
-    qtbot.waitUntil(lambda: window.node_state("learner")[0] == "running", timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.session.node_state("learner")[0] == "running", timeout=RUN_TIMEOUT_MS)
     wait_for_run(qtbot, window)
 
-    assert {n: window.node_state(n)[0] for n in NON_LAYER} == {n: "executed" for n in NON_LAYER}
+    # every node, the layers too: they are part of the model the learner trained
+    assert {n: window.session.node_state(n)[0] for n in window.document.workflow.nodes} == {
+        n: "executed" for n in window.document.workflow.nodes}
     assert window.monitor_dock.isVisible()  # opened by itself when training started
     for metric in ("loss", "accuracy", "val_loss", "val_accuracy"):
         points = window.monitor.epoch_points(metric)
@@ -69,8 +70,8 @@ def test_execute_all_trains_iris_and_shows_it(iris, qtbot, tmp_path):
 
     # an edit re-runs only what it affects: the learner's output is reused
     window.document.set_param("scorer", "mode", "classification")
-    assert window.node_state("scorer")[0] == "configured"
-    assert window.node_state("learner")[0] == "executed"
+    assert window.session.node_state("scorer")[0] == "configured"
+    assert window.session.node_state("learner")[0] == "executed"
     lines_before = len(window.log.lines())
     window.execute_all_action.trigger()
     wait_for_run(qtbot, window)
@@ -78,7 +79,7 @@ def test_execute_all_trains_iris_and_shows_it(iris, qtbot, tmp_path):
     assert any("learner: executed (unchanged, output reused)" in line for line in new_lines)
     assert any("scorer: executed in" in line for line in new_lines)
     assert not any("learner: running" in line for line in new_lines)
-    assert window.node_state("scorer")[0] == "executed"
+    assert window.session.node_state("scorer")[0] == "executed"
 
 
 def test_stop_ends_training_early_and_the_writer_still_runs(iris, qtbot, tmp_path):
@@ -93,8 +94,8 @@ def test_stop_ends_training_early_and_the_writer_still_runs(iris, qtbot, tmp_pat
     trained = len(window.monitor.epoch_points("loss"))
     assert 3 <= trained < 5000
     assert window.monitor.record("learner").status == "stopped"
-    assert window.node_state("learner")[0] == "executed"
-    assert window.node_state("savedmodel_writer")[0] == "executed"
+    assert window.session.node_state("learner")[0] == "executed"
+    assert window.session.node_state("savedmodel_writer")[0] == "executed"
     assert (tmp_path / "output" / "iris_mlp.savedmodel" / "saved_model.pb").exists()
     assert any("stop requested" in line for line in window.log.lines())
 
@@ -107,18 +108,18 @@ def test_killed_child_shows_the_failure_and_can_run_again(iris, qtbot):
     os.kill(window.runner.process.processId(), signal.SIGKILL)  # as the system's OOM killer would
     wait_for_run(qtbot, window)
 
-    state, detail = window.node_state("learner")
+    state, detail = window.session.node_state("learner")
     assert state == "failed" and "killed" in detail
-    assert window.node_state("savedmodel_writer")[0] == "configured"
-    assert window.node_state("partitioning_1")[0] == "executed"  # finished before: kept
+    assert window.session.node_state("savedmodel_writer")[0] == "configured"
+    assert window.session.node_state("partitioning_1")[0] == "executed"  # finished before: kept
     assert any("killed" in line for line in window.log.lines())
     assert window.log_dock.isVisible()
 
     window.document.set_param("learner", "epochs", 5)
     assert window.execute_all()
     wait_for_run(qtbot, window)
-    assert window.node_state("learner")[0] == "executed"
-    assert window.node_state("savedmodel_writer")[0] == "executed"
+    assert window.session.node_state("learner")[0] == "executed"
+    assert window.session.node_state("savedmodel_writer")[0] == "executed"
     assert len(window.monitor.epoch_points("loss")) == 5
 
 
@@ -131,10 +132,12 @@ def test_cancel_stops_the_run_within_seconds_and_keeps_nothing_half_done(iris, q
     window.cancel_action.trigger()
     wait_for_run(qtbot, window)
     assert time.monotonic() - start < 4.0
-    assert window.node_state("learner")[0] == "configured"
-    assert window.node_state("savedmodel_writer")[0] == "configured"
-    assert window.node_state("normalizer_1")[0] == "executed"
+    assert window.session.node_state("learner")[0] == "configured"
+    assert window.session.node_state("savedmodel_writer")[0] == "configured"
+    assert window.session.node_state("normalizer_1")[0] == "executed"
     assert any("Run cancelled" in line for line in window.log.lines())
+    assert window.monitor.record("learner").status == "cancelled"
+    assert "cancelled" in window.monitor.status.text()
 
 
 def test_execute_selected_runs_only_the_selection_and_what_it_needs(iris, qtbot):
@@ -143,15 +146,15 @@ def test_execute_selected_runs_only_the_selection_and_what_it_needs(iris, qtbot)
     assert window.execute_selected_action.shortcut().toString() == "F7"
     window.execute_selected_action.trigger()
     wait_for_run(qtbot, window)
-    assert window.node_state("normalizer_1")[0] == "executed"
-    assert window.node_state("partitioning_1")[0] == "executed"
-    assert window.node_state("learner")[0] == "configured"
+    assert window.session.node_state("normalizer_1")[0] == "executed"
+    assert window.session.node_state("partitioning_1")[0] == "executed"
+    assert window.session.node_state("learner")[0] == "configured"
     # reset forgets the node and what depends on it
     window.canvas.select(["partitioning_1"])
     window.reset_action.trigger()
-    assert window.node_state("partitioning_1")[0] == "configured"
-    assert window.node_state("normalizer_1")[0] == "configured"
-    assert window.node_state("sample_data_set_1")[0] == "executed"
+    assert window.session.node_state("partitioning_1")[0] == "configured"
+    assert window.session.node_state("normalizer_1")[0] == "configured"
+    assert window.session.node_state("sample_data_set_1")[0] == "executed"
 
 
 def test_a_failing_node_shows_its_error_and_the_run_goes_on_elsewhere(iris, qtbot):
@@ -160,10 +163,10 @@ def test_a_failing_node_shows_its_error_and_the_run_goes_on_elsewhere(iris, qtbo
     window.canvas.select(["normalizer_apply_1"])
     window.execute_selected()
     wait_for_run(qtbot, window)
-    state, detail = window.node_state("normalizer_1")
+    state, detail = window.session.node_state("normalizer_1")
     assert state == "failed" and "petal_size" in detail and detail.startswith("node normalizer_1")
-    assert window.node_state("partitioning_1")[0] == "executed"
-    assert window.node_state("normalizer_apply_1")[0] == "configured"  # skipped: its input failed
+    assert window.session.node_state("partitioning_1")[0] == "executed"
+    assert window.session.node_state("normalizer_apply_1")[0] == "configured"  # skipped: its input failed
     assert any("petal_size" in line for line in window.log.lines())
     assert "Show Error..." in [a.text() for a in window.node_menu("normalizer_1").actions()]
     assert "normalizer_1 failed" in window.statusBar().currentMessage()
@@ -173,8 +176,8 @@ def test_a_run_directory_that_cannot_be_written_is_reported(iris, qtbot, tmp_pat
     window = iris
     blocker = tmp_path / "blocked"
     blocker.write_text("a file where the run directory should go")
-    monkeypatch.setattr(window, "run_dir", lambda: blocker / "run")
+    monkeypatch.setattr(window.session, "run_dir", lambda: blocker / "run")
     assert not window.execute_all()
     assert not window.runner.running and window.execute_all_action.isEnabled()
     assert "Cannot start the run" in window.statusBar().currentMessage()
-    assert window.node_state("learner")[0] == "configured"
+    assert window.session.node_state("learner")[0] == "configured"

@@ -71,7 +71,7 @@ def test_build_a_network_by_hand_edit_undo_save_and_reopen(window, qtbot, tmp_pa
     window.properties.set_value_for_test("units", 3)
     qtbot.waitUntil(lambda: window.canvas.shape_text("dense_1").startswith("(None, 16)"), timeout=60000)
     assert window.canvas.shape_text("dense_1") == "(None, 16) · 144 params"
-    assert window.total_label.text() == "Model parameters: 195"
+    assert window.total_label.text() == "Model parameters: 195 (trainable 195 · non-trainable 0)"
 
     # undo the last edit: dense_2 loses its units again, the shape follows
     window.document.undo_stack.undo()
@@ -133,10 +133,10 @@ def test_column_pickers_offer_the_columns_of_the_last_run(window, qtbot, tmp_pat
     shutil.copy(WORKFLOWS / "iris_mlp.nflow", path)
     assert window.open_file(path)
     window.canvas.select(["category_to_number_1"])
-    assert window.upstream_columns("category_to_number_1") is None  # nothing has run yet
+    assert window.session.upstream_columns("category_to_number_1") is None  # nothing has run yet
     Engine(load(path), default_run_dir(path)).run(targets=["sample_data_set_1"])
     window.canvas.select(["category_to_number_1"])
-    assert window.upstream_columns("category_to_number_1") == [
+    assert window.session.upstream_columns("category_to_number_1") == [
         "sepal_length", "sepal_width", "petal_length", "petal_width", "species"]
     editor = window.properties.editor("columns")
     assert editor.known == ["sepal_length", "sepal_width", "petal_length", "petal_width", "species"]
@@ -186,15 +186,15 @@ def test_nodes_show_the_state_of_the_last_run(window, qtbot, tmp_path):
     save(workflow, path)
     Engine(workflow, default_run_dir(path)).run()
     assert window.open_file(path)
-    states = window.last_run_states()
+    states = window.session.stored_states()
     assert states["sample_data_set_1"][0] == "executed"
     assert states["learner"][0] == "executed"
     assert states["scorer"] == ("failed", states["scorer"][1])
     assert "no_such_column" in states["scorer"][1]
     assert window.canvas.views["learner"].view.toolTip().startswith("learner: executed")
     window.document.set_param("scorer", "truth_column", "species")
-    assert "scorer" not in window.last_run_states()  # changed since it failed
+    assert "scorer" not in window.session.stored_states()  # changed since it failed
     window.document.set_param("partitioning_1", "seed", 2)
-    assert "partitioning_1" not in window.last_run_states()
-    assert "learner" not in window.last_run_states()
-    assert window.last_run_states()["sample_data_set_1"][0] == "executed"
+    assert "partitioning_1" not in window.session.stored_states()
+    assert "learner" not in window.session.stored_states()
+    assert window.session.stored_states()["sample_data_set_1"][0] == "executed"

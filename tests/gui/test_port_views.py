@@ -22,6 +22,7 @@ from nodeflow.gui.port_views import (
     NormalizerView,
     PortViewError,
     TableView,
+    format_number,
     open_port_view,
 )
 from nodeflow.runtime.storage import SUMMARY_SUFFIX, save_value
@@ -134,7 +135,8 @@ def test_table_headers_show_name_and_type_and_cells_their_values(qtbot, workflow
     assert model.index(3, 1).data() == "3"
     assert model.index(3, 2).data() == "digit 3"
     assert model.index(11, 3).data() == "1"
-    assert model.index(1, 3).data() == f"{1 / 11:.6g}"
+    assert model.index(1, 3).data() == "0.09091"
+    assert model.index(1, 3).data(Qt.ToolTipRole) == repr(1 / 11)  # the exact value
     assert model.index(0, 4).data() == "[0, 0.1, 0.2, …] (64)"
     assert "6.3" in model.index(0, 4).data(Qt.ToolTipRole)  # the full value of a short array
     assert model.index(0, 1).data(Qt.DecorationRole) is None
@@ -345,3 +347,25 @@ def test_an_unreadable_file_is_reported_not_raised(workflow, tmp_path):
     (folder / "table.npz").write_bytes(b"garbage")
     with pytest.raises(PortViewError, match="cannot read the stored output on port table"):
         open_port_view(None, workflow, tmp_path, node, "table")
+
+
+@pytest.mark.parametrize("value, text", [
+    (0.0, "0"), (1.0, "1"), (-2.5, "-2.5"), (np.float32(0.1), "0.1"),
+    (0.98765432, "0.9877"), (0.034567, "0.03457"), (0.00012345, "0.0001234"),  # 4 significant digits
+    (12345.678, "12346"), (999999.4, "999999"),  # integer digits are kept
+    (4.29679e-17, "4.3e-17"), (-1e-9, "-1e-09"), (1e6, "1e+06"), (1.5e8, "1.5e+08"),  # scientific outside
+    (np.int64(7), "7"), (True, "true"), (b"a", "a"),
+])
+def test_numbers_read_at_a_glance(value, text):
+    assert format_number(value) == text
+
+
+def test_a_probability_table_shows_tiny_values_as_tiny_not_as_long_noise(qtbot, workflow, tmp_path):
+    node = workflow.add_node("data.SampleDataSet").id
+    table = Table({"p": np.array([0.999999, 0.25]), "q": np.array([4.29679e-17, 0.5])})
+    save_value("table", table, node_folder(tmp_path, node), "table")
+    dialog = open_view(qtbot, workflow, tmp_path, node, "table")
+    model = dialog.view.model()
+    assert [model.index(0, c).data() for c in range(2)] == ["1", "4.3e-17"]
+    assert [model.index(1, c).data() for c in range(2)] == ["0.25", "0.5"]
+    assert model.index(0, 1).data(Qt.ToolTipRole) == "4.29679e-17"

@@ -1,10 +1,21 @@
 """The properties panel: one editor per parameter kind, only valid values emitted,
-problems shown at once, defaults told apart from set values, the node's manual."""
+problems shown at once, defaults told apart from set values, the node's manual, a section
+per parameter group, and a form that fits its dock."""
 
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QDoubleSpinBox,
+    QLabel,
+    QSizePolicy,
+    QWidget,
+)
 
 from nodeflow.core import default_registry
 from nodeflow.core.params import NestedChoiceParam, same_value
@@ -19,6 +30,7 @@ from nodeflow.gui.properties import (
     editor_for,
     node_manual_html,
 )
+from tests.gui.test_main_window import drop_from_repository
 
 REGISTRY = default_registry()
 DENSE = REGISTRY["keras.layers.Dense"]
@@ -432,3 +444,192 @@ def test_scripted_entry_goes_through_the_same_checks(panel):
     assert panel.row("units").problem.text() == "expected an integer >= 1, got null"
     with pytest.raises(KeyError):
         panel.set_value_for_test("no_such_param", 1)
+
+
+# ---------------------------------------------------------------------------- groups and fit
+LEARNER_SECTIONS = {
+    "Data": ["feature_columns", "target_columns", "output_targets", "validation_split"],
+    "Loss and optimizer": ["loss", "optimizer", "metrics", "class_weighting", "class_weights"],
+    "Training": ["epochs", "batch_size", "shuffle", "seed"],
+    "Callbacks": ["early_stopping", "monitor", "early_stopping_patience", "restore_best_weights",
+                  "reduce_lr_on_plateau", "reduce_lr_factor", "reduce_lr_patience",
+                  "terminate_on_nan", "checkpoint_each_epoch", "tensorboard_dir"],
+    "Device": ["device", "mixed_precision", "xla"],
+}
+
+
+def click(widget, pos=None):
+    QTest.mouseClick(widget, Qt.LeftButton, Qt.NoModifier, pos if pos is not None else widget.rect().center())
+
+
+def open_section(qtbot, form, title):
+    """Click a section's title, as a person opens it."""
+    button = next(b for b in form.sections.findChildren(QAbstractButton, "qt_toolbox_toolboxbutton")
+                  if b.text() == title)
+    click(button)
+    qtbot.waitUntil(lambda: form.current_section() == title and form.sections.currentWidget().isVisible(),
+                    timeout=5000)
+    return form.sections.currentWidget()
+
+
+def visible_rows(form):
+    return [name for name, row in form.rows.items() if row.editor.isVisible()]
+
+
+def test_learner_parameters_are_sections_that_clicks_open(panel, qtbot):
+    panel.resize(380, 800)
+    panel.show()
+    qtbot.waitExposed(panel)
+    show(panel, "learn.NetworkLearner")
+    form = panel.form
+    assert form.section_titles() == list(LEARNER_SECTIONS)
+    assert visible_rows(form) == LEARNER_SECTIONS["Data"]  # the first section is open
+    for title in ["Training", "Callbacks", "Loss and optimizer", "Device", "Data"]:
+        open_section(qtbot, form, title)
+        assert visible_rows(form) == LEARNER_SECTIONS[title]
+    # a node without groups keeps one plain form
+    show(panel, "keras.layers.Dropout", node_id="dropout_1")
+    assert panel.form.sections is None and visible_rows(panel.form) == ["rate", "noise_shape", "seed",
+                                                                        "trainable"]
+
+
+def test_a_section_holding_a_problem_says_so_in_its_title(panel, qtbot):
+    show(panel, "learn.NetworkLearner", {"feature_columns": ["x"], "epochs": 0})
+    sections = panel.form.sections
+    marked = [sections.itemText(i) for i in range(sections.count()) if not sections.itemIcon(i).isNull()]
+    assert marked == ["Loss and optimizer", "Training"]  # loss is required; epochs 0 < 1
+    assert sections.itemToolTip(2) == "epochs: expected an integer >= 1, got 0"
+    loss_options = len(REGISTRY["learn.NetworkLearner"].param("loss").options)  # listed by the combo box
+    assert sections.itemToolTip(1) == f"loss: required: choose one of the {loss_options} options"
+    panel.update_value("epochs", 5)
+    assert sections.itemIcon(2).isNull() and sections.itemToolTip(2) == ""
+
+
+def test_the_next_node_of_a_type_opens_on_the_section_last_opened(panel, qtbot):
+    panel.show()
+    show(panel, "learn.NetworkLearner", node_id="learner_1")
+    open_section(qtbot, panel.form, "Callbacks")
+    show(panel, "keras.layers.Dense", node_id="dense_1")
+    assert panel.form.current_section() == "Options"  # a type of its own: its first section
+    show(panel, "learn.NetworkLearner", node_id="learner_2")
+    assert panel.form.current_section() == "Callbacks"
+
+
+def test_the_manual_has_a_heading_per_group():
+    text = node_manual_html(REGISTRY["learn.NetworkLearner"])
+    headings = [line for line in text.splitlines() if line.startswith("<h3>Parameters")]
+    assert headings == [f"<h3>Parameters: {title}</h3><dl>" for title in LEARNER_SECTIONS]
+
+
+def test_long_problem_words_wrap_inside_the_row(qtbot):
+    label = properties.ProblemLabel()
+    qtbot.addWidget(label)
+    message = 'expected one of "mean_squared_logarithmic_error", "sparse_categorical_crossentropy"'
+    label.setText(message)
+    assert label.text() == message  # as given; only the shown text has break chances
+    one_word = QLabel('"sparse_categorical_crossentropy",')
+    one_word.setWordWrap(True)
+    qtbot.addWidget(one_word)
+    assert label.minimumSizeHint().width() < one_word.minimumSizeHint().width() / 2
+
+
+def test_number_boxes_ask_for_a_few_digits_not_for_their_range(qtbot):
+    """Qt sizes a spin box for its range (1e12 with 10 decimals: ~160 px), which pushed the
+    learner's rows apart; the boxes now ask for a few digits and grow with the panel."""
+    editor = editor_for(REGISTRY["learn.NetworkLearner"].param("reduce_lr_factor"))
+    qtbot.addWidget(editor)
+    plain = QDoubleSpinBox()
+    plain.setDecimals(editor.spin.decimals())
+    plain.setRange(editor.spin.minimum(), editor.spin.maximum())
+    qtbot.addWidget(plain)
+    digits = editor.spin.fontMetrics().horizontalAdvance("0" * 9)
+    assert editor.spin.minimumSizeHint().width() <= digits + 40 < plain.minimumSizeHint().width()
+    assert editor.spin.sizePolicy().horizontalPolicy() == QSizePolicy.Preferred  # may shrink to it
+
+
+def test_a_narrow_panel_puts_labels_above_fields_and_still_fits(panel, qtbot):
+    panel.show()
+    show(panel, "learn.NetworkLearner")
+    form = panel.form
+    scroll = open_section(qtbot, form, "Callbacks")
+    page = scroll.widget().findChild(properties._FormPage)
+    label, field = form.labels["early_stopping_patience"], form.rows["early_stopping_patience"]
+    panel.resize(440, 700)
+    qtbot.waitUntil(lambda: page.wrapped is False, timeout=5000)
+    qtbot.waitUntil(lambda: label.geometry().right() < field.geometry().left(), timeout=5000)  # beside
+    assert_inside_viewport(scroll)
+    panel.resize(panel.minimumWidth(), 700)
+    qtbot.waitUntil(lambda: page.wrapped is True, timeout=5000)
+    qtbot.waitUntil(lambda: label.geometry().bottom() < field.geometry().top(), timeout=5000)  # above
+    assert_inside_viewport(scroll)
+
+
+def assert_inside_viewport(scroll):
+    """Every visible widget of a scroll area's page lies within its viewport's width."""
+    viewport = scroll.viewport()
+    assert not scroll.horizontalScrollBar().isVisible()
+    for widget in scroll.widget().findChildren(QWidget):
+        if widget.isVisible():
+            left = widget.mapTo(viewport, QPoint(0, 0)).x()
+            right = widget.mapTo(viewport, QPoint(widget.width(), 0)).x()
+            assert 0 <= left and right <= viewport.width(), (
+                f"{widget.metaObject().className()} {widget.objectName()!r} spans {left}..{right}, "
+                f"the viewport is {viewport.width()} px wide")
+
+
+# ---------------------------------------------------------------------------- in the main window
+def select_by_click(window, qtbot, node_id):
+    viewer = window.canvas.viewer()
+    point = viewer.mapFromScene(window.canvas.views[node_id].view.sceneBoundingRect().center())
+    for kind, buttons in ((QEvent.MouseButtonPress, Qt.LeftButton), (QEvent.MouseButtonRelease, Qt.NoButton)):
+        event = QMouseEvent(kind, QPointF(point), viewer.viewport().mapToGlobal(QPointF(point)),
+                            Qt.LeftButton, buttons, Qt.NoModifier)
+        QApplication.sendEvent(viewer.viewport(), event)
+    qtbot.waitUntil(lambda: window.properties.node_id == node_id, timeout=5000)
+
+
+def test_the_learner_fits_the_panel_at_1600x1000_and_takes_typed_numbers(window, qtbot):
+    window.resize(1600, 1000)
+    qtbot.waitUntil(lambda: window.width() == 1600 and window.height() == 1000, timeout=5000)
+    drop_from_repository(window, "learn.NetworkLearner", (0, 0))
+    select_by_click(window, qtbot, "network_learner_1")
+    panel = window.properties
+    form = panel.form
+    assert form.section_titles() == list(LEARNER_SECTIONS)
+    for title in LEARNER_SECTIONS:
+        scroll = open_section(qtbot, form, title)
+        assert_inside_viewport(scroll)
+        # and there is room for labels beside their fields (no field asks for more than it needs)
+        assert all(not page.wrapped for page in scroll.findChildren(properties._FormPage)), title
+    assert not panel.scroll.horizontalScrollBar().isVisible()
+
+    # epochs typed into its spin box with real keys after a click on it
+    open_section(qtbot, form, "Training")
+    spin = form.rows["epochs"].editor.spin
+    window.activateWindow()
+    click(spin.lineEdit())
+    qtbot.waitUntil(lambda: QApplication.focusWidget() in (spin, spin.lineEdit()), timeout=5000)
+    focused = QApplication.focusWidget()
+    QTest.keyClick(focused, Qt.Key_A, Qt.ControlModifier)
+    QTest.keyClicks(focused, "25")
+    QTest.keyClick(focused, Qt.Key_Return)
+    assert window.document.workflow.nodes["network_learner_1"].params["epochs"] == 25
+
+
+@pytest.mark.parametrize("dock_name", ["properties_dock", "repository_dock"])
+def test_a_closed_dock_comes_back_from_the_view_menu(window, qtbot, dock_name):
+    dock = getattr(window, dock_name)
+    assert dock.isVisible()
+    click(dock.findChild(QAbstractButton, "qt_dockwidget_closebutton"))
+    qtbot.waitUntil(lambda: not dock.isVisible(), timeout=5000)
+
+    bar = window.menuBar()
+    view = next(a for a in bar.actions() if a.text() == "&View")
+    click(bar, bar.actionGeometry(view).center())
+    menu = view.menu()
+    qtbot.waitUntil(menu.isVisible, timeout=5000)
+    action = dock.toggleViewAction()
+    assert action in menu.actions() and not action.isChecked()
+    click(menu, menu.actionGeometry(action).center())
+    qtbot.waitUntil(dock.isVisible, timeout=5000)
+    assert action.isChecked() and not menu.isVisible()

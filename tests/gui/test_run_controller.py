@@ -1,6 +1,7 @@
 """The run controller's side of the protocol with the child process, with stand-in children
 (small Python scripts) so every outcome is quick and certain: events, stray output, a failed
-node, an invalid workflow, a crash, cancel before and after the runtime started."""
+node, an invalid workflow, a crash, cancel before and after the runtime started, and a
+runner kept waiting (warm) for the next run."""
 
 import json
 import sys
@@ -13,16 +14,26 @@ from nodeflow.gui.run_controller import RunController
 
 
 class ScriptedController(RunController):
-    """Runs a given Python script instead of `nodeflow run` (the arguments stay the same)."""
+    """Runs a given Python script as the runner: the script sees the `nodeflow run` arguments
+    the controller sends in ``sys.argv``, read from standard input as a runner reads them."""
 
     def __init__(self, script: str):
         super().__init__()
-        self.script = textwrap.dedent(script)
+        self.script = RUNNER_PRELUDE + textwrap.dedent(script)
         self.args = None
+
+    def runner_command(self):
+        return ["-P", "-c", self.script]
 
     def command(self, snapshot, targets, device, base_dir):
         self.args = super().command(snapshot, targets, device, base_dir)
-        return ["-c", self.script, *self.args]
+        return self.args
+
+
+RUNNER_PRELUDE = """
+import json as _json, sys as _sys
+_sys.argv[1:] = _json.loads(_sys.stdin.readline())["argv"]
+"""
 
 
 def event(**fields):
@@ -150,3 +161,51 @@ def test_one_run_at_a_time(qtbot, tmp_path):
         controller.start(Workflow(), tmp_path)
     controller.kill()
     qtbot.waitUntil(lambda: not controller.running, timeout=10000)
+
+
+# A stand-in warm runner: ready at once, then one run that reports what it saw.
+WARM = """
+import json, os, sys
+print(json.dumps({"worker": "ready"}), flush=True)
+sys.stderr.write("imported ahead\\n"); sys.stderr.flush()
+argv = json.loads(sys.stdin.readline())["argv"]
+print(json.dumps({"event": "run_started", "pid": os.getpid(), "argv": argv,
+                  "gpus": os.environ.get("CUDA_VISIBLE_DEVICES")}), flush=True)
+"""
+
+
+class WarmController(RunController):
+    def runner_command(self):
+        return ["-P", "-c", WARM]
+
+
+@pytest.fixture
+def warm(qtbot):
+    controller = WarmController()
+    ready = []
+    controller.warm.connect(lambda: ready.append(controller.warm_pid))
+    controller.warm_up()
+    qtbot.waitUntil(lambda: bool(ready), timeout=10000)
+    yield controller, ready
+    controller.shutdown()
+
+
+def test_a_waiting_runner_takes_the_run_and_its_words_reach_the_log(warm, qtbot, tmp_path):
+    controller, ready = warm
+    events, output, (status, _) = run(qtbot, controller, run_dir=tmp_path)
+    assert events[0]["pid"] == ready[0] and events[0]["argv"][:2] == ["run", str(tmp_path / "control" / "workflow.nflow")]
+    assert "imported ahead" in output  # written while it waited: part of this run's log
+    assert status == "executed"
+    qtbot.waitUntil(lambda: len(ready) == 2, timeout=10000)  # the next one waits already
+    assert ready[1] != ready[0]
+
+
+def test_a_cpu_run_does_not_take_a_runner_that_sees_the_gpu(warm, qtbot, tmp_path):
+    controller, ready = warm
+    events, finished = [], []
+    controller.event.connect(events.append)
+    controller.finished.connect(lambda status, message: finished.append(status))
+    controller.start(Workflow(), tmp_path, device="cpu")
+    qtbot.waitUntil(lambda: bool(finished), timeout=20000)
+    assert events[0]["pid"] != ready[0] and events[0]["gpus"] == ""
+    assert events[0]["argv"][events[0]["argv"].index("--device") + 1] == "cpu"

@@ -52,6 +52,7 @@ def test_saved_model_serves_the_same_predictions(ctx, model, tmp_path):
     assert np.max(np.abs(serve(target) - model.predict(X, verbose=0))) < 1e-5
     outputs = [e for e in ctx.events if e["event"] == "output"]
     assert outputs and outputs[0]["port"] == "model" and outputs[0]["path"] == str(target)
+    assert [e["event"] for e in ctx.events] == ["output"]  # reported once (a log line said it again)
     assert os.path.isabs(outputs[0]["path"])
     assert sorted(p.name for p in target.parent.iterdir()) == ["model"]  # no temp folders left
 

@@ -1,8 +1,10 @@
 """Every example in workflows/ runs headless and reaches the quality its description promises.
 
-The examples are copied to a temporary folder (their outputs are written beside them) and
-run with the same engine as `nodeflow run`, in dependency order: the transfer-learning
-example reads the network the digits example saves.  Bars are stated here:
+Each example is copied alone into a clean temporary folder laid out as a fresh clone
+(``workflows/`` beside ``resources/``; outputs are written beside the workflow) and run with
+the same engine as `nodeflow run`, so no example can depend on another having run first:
+the transfer-learning example builds on the base network shipped in resources/models/.
+Bars are stated here:
 
 - iris MLP: test accuracy >= 0.93;
 - digits CNN: test accuracy >= 0.95;
@@ -27,17 +29,24 @@ from tests.conftest import WORKFLOWS
 
 pytestmark = [pytest.mark.keras, pytest.mark.slow]
 
-ORDER = ["iris_mlp", "digits_cnn", "diabetes_regression", "digits_autoencoder", "reviews_lstm",
-         "transfer_learning"]
+ORDER = ["transfer_learning", "iris_mlp", "digits_cnn", "diabetes_regression", "digits_autoencoder",
+         "reviews_lstm"]
+MODELS = WORKFLOWS.parent / "resources" / "models"
+
+
+def fresh_clone(root, name):
+    """A folder holding only this example and the bundled models, as in a new clone."""
+    (root / "workflows").mkdir(parents=True)
+    shutil.copy(WORKFLOWS / f"{name}.nflow", root / "workflows")
+    shutil.copytree(MODELS, root / "resources" / "models")
+    return root / "workflows"
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("examples")
-    for path in WORKFLOWS.glob("*.nflow"):
-        shutil.copy(path, folder / path.name)
     out = {}
     for name in ORDER:
+        folder = fresh_clone(tmp_path_factory.mktemp(name), name)
         workflow = load(folder / f"{name}.nflow")
         out[name] = (Engine(workflow, folder / "runs" / name).run(), folder)
     return out
@@ -83,12 +92,33 @@ def test_transfer_learning_kept_the_base_weights(results):
     import keras
 
     _, folder = results["transfer_learning"]
-    base = keras.saving.load_model(folder / "output" / "digits_cnn.keras")
+    base = keras.saving.load_model(folder.parent / "resources" / "models" / "digits_0to4_base.keras")
     trained = results["transfer_learning"][0].output("learner", "model")
+    kept = 0
     for layer in base.layers:
-        if layer.weights and layer.name != "digit":
+        if layer.weights and layer.name not in ("digit", "dropout_1"):
+            kept += 1
             for a, b in zip(layer.get_weights(), trained.get_layer(layer.name).get_weights()):
                 np.testing.assert_array_equal(a, b)
+    assert kept == 3  # the three convolutions up to the cut at "features"
+
+
+def test_the_bundled_base_network_is_what_its_recipe_builds():
+    """resources/models/digits_0to4_base.keras is remade by running the .nflow beside it:
+    the file's layers are the recipe's network, layer by layer."""
+    import keras
+
+    from nodeflow.keras.translator import translate
+
+    recipe = load(MODELS / "digits_0to4_base.nflow")
+    assert validate(recipe) == []
+    writer = recipe.nodes["keras_writer"].params["path"]
+    assert recipe.resolve_path(writer) == str(MODELS / "digits_0to4_base.keras")
+    built = translate(recipe, output=("digit", "output")).model
+    shipped = keras.saving.load_model(MODELS / "digits_0to4_base.keras", compile=False)
+    describe = lambda m: [(type(la).__name__, la.name, [tuple(w.shape) for w in la.weights])  # noqa: E731
+                          for la in m.layers]
+    assert describe(shipped) == describe(built)
 
 
 @pytest.mark.parametrize("name", ["iris_mlp", "digits_cnn", "reviews_lstm"])
