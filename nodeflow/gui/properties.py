@@ -223,6 +223,7 @@ class ParamEditor(QWidget):
         self.column = QVBoxLayout(self)
         self.column.setContentsMargins(0, 0, 0, 0)
         self.column.setSpacing(2)
+        self.column.setAlignment(Qt.AlignTop)  # a taller row keeps its inputs at the top, level with the label
         self.top = QHBoxLayout()
         self.top.setSpacing(4)
         self.column.addLayout(self.top)
@@ -232,6 +233,7 @@ class ParamEditor(QWidget):
         (a border on the frame leaves the input's native look alone)."""
         ring = QFrame()
         ring.setObjectName("nfRing")
+        ring.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)  # never taller than its input
         layout = QHBoxLayout(ring)
         layout.setContentsMargins(0, 0, 0, 0)  # the style sheet's 1px border is the margin
         layout.addWidget(widget)
@@ -677,6 +679,8 @@ class ColumnsEditor(TextListEditor):
         self.known: list[str] | None = None
         self.list = QListWidget()
         self.list.setSelectionMode(QAbstractItemView.NoSelection)
+        # as tall as its rows (set when filled): an expanding list would take the section's spare height
+        self.list.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
         self.list.setVisible(False)
         self.list.itemChanged.connect(self._ticked)
         self.column.addWidget(self.list)

@@ -633,3 +633,35 @@ def test_a_closed_dock_comes_back_from_the_view_menu(window, qtbot, dock_name):
     click(menu, menu.actionGeometry(action).center())
     qtbot.waitUntil(dock.isVisible, timeout=5000)
     assert action.isChecked() and not menu.isVisible()
+
+
+def test_column_lists_keep_their_rows_compact_and_level_with_their_labels(window, qtbot):
+    """A column picker's list is as tall as its rows: no gap opens between a label and its
+    field, nor under the list before the next parameter, however tall the section."""
+    window.resize(1600, 1000)
+    qtbot.waitUntil(lambda: window.width() == 1600 and window.height() == 1000, timeout=5000)
+    drop_from_repository(window, "learn.NetworkLearner", (0, 0))
+    select_by_click(window, qtbot, "network_learner_1")
+    form = window.properties.form
+    open_section(qtbot, form, "Data")
+    window.properties.set_known_columns(["sepal_length", "sepal_width", "species"])
+    qtbot.waitUntil(lambda: form.rows["feature_columns"].editor.list.isVisible(), timeout=5000)
+
+    def top(widget):
+        return widget.mapTo(window, widget.rect().topLeft()).y()
+
+    def bottom(widget):
+        return widget.mapTo(window, widget.rect().bottomLeft()).y()
+
+    editor = form.rows["feature_columns"].editor
+    label = form.labels["feature_columns"]
+    row = form.rows["feature_columns"]  # required and empty: its problem shows under the list
+
+    def spare():  # height in the row under the list that neither the list nor the problem uses
+        problem = row.problem.sizeHint().height() + 2 if row.problem.isVisible() else 0
+        return bottom(row) - bottom(editor.list) - problem
+
+    # the layout settles after the list is filled: wait for it, then look
+    qtbot.waitUntil(lambda: spare() <= 12, timeout=5000)
+    assert abs(top(editor.line) - top(label)) <= 8
+    assert top(form.labels["target_columns"]) - bottom(row) <= 16
