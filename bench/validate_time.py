@@ -49,7 +49,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    cases = {"workflows/iris_mlp.nflow (5 nodes)": ROOT / "workflows" / "iris_mlp.nflow",
+    cases = {"workflows/iris_mlp.nflow (13 nodes)": ROOT / "workflows" / "iris_mlp.nflow",
              "generated chain (500 nodes)": chain(500)}
     baseline = []
     for _ in range(args.runs):
