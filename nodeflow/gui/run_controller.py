@@ -35,13 +35,14 @@ from PySide6.QtCore import QCoreApplication, QObject, QProcess, QProcessEnvironm
 
 from nodeflow.core.fileformat import dumps
 from nodeflow.core.workflow import Workflow
+from nodeflow.runtime.events import Event, NodeStatus, RunOutcome
 
 CANCEL_GRACE_MS = 5000
 SNAPSHOT = "workflow.nflow"  # inside <run dir>/control/
 RUNNER = ["-P", "-m", "nodeflow.run_worker"]  # -P: the current directory is not on sys.path
 
 # nodeflow run's exit codes (cli.py) -> what the run's outcome was
-EXIT_STATUS = {0: "executed", 3: "invalid", 4: "failed", 130: "cancelled"}
+EXIT_STATUS = {0: RunOutcome.EXECUTED, 3: "invalid", 4: RunOutcome.FAILED, 130: RunOutcome.CANCELLED}
 
 
 class RunController(QObject):
@@ -267,9 +268,9 @@ class RunController(QObject):
         if not isinstance(event, dict) or "event" not in event:
             self.output.emit(text)  # a library printed to standard output
             return
-        if event["event"] == "run_started":
+        if event["event"] == Event.RUN_STARTED:
             self._runtime_started = True
-        elif event["event"] == "node_status" and "node" in event:
+        elif event["event"] == Event.NODE_STATUS and "node" in event:
             self.node_states[event["node"]] = event.get("status", "")
         self.event.emit(event)
 
@@ -316,7 +317,7 @@ class RunController(QObject):
                 handle(rest.decode("utf-8", "replace").strip())
         self._stdout = self._stderr = b""
         if self._killed_by_us:
-            self._done("cancelled", "Run cancelled.")
+            self._done(RunOutcome.CANCELLED, "Run cancelled.")
         elif exit_status == QProcess.CrashExit or exit_code not in EXIT_STATUS:
             how = "was killed or crashed" if exit_status == QProcess.CrashExit else f"exited with code {exit_code}"
             last = f" Its last words: {self._stderr_tail[-1]}" if self._stderr_tail else ""
@@ -324,11 +325,11 @@ class RunController(QObject):
                                   f"from outside?). Outputs of nodes that had finished are kept.{last}")
         else:
             status = EXIT_STATUS[exit_code]
-            failed = [n for n, s in self.node_states.items() if s == "failed"]
+            failed = [n for n, s in self.node_states.items() if s == NodeStatus.FAILED]
             message = {
-                "executed": "Run finished: every node executed.",
-                "failed": f"Run failed: {', '.join(failed) or 'a node'} failed (see the log).",
-                "cancelled": "Run cancelled.",
+                RunOutcome.EXECUTED: "Run finished: every node executed.",
+                RunOutcome.FAILED: f"Run failed: {', '.join(failed) or 'a node'} failed (see the log).",
+                RunOutcome.CANCELLED: "Run cancelled.",
                 "invalid": "The workflow cannot run: " + ("; ".join(self._stderr_tail[-3:]) or "invalid"),
             }[status]
             self._done(status, message)

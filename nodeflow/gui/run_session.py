@@ -32,6 +32,7 @@ from PySide6.QtCore import QObject, Signal
 
 from nodeflow.core.states import NodeState
 from nodeflow.core.validation import validate
+from nodeflow.runtime.events import Event, NodeStatus, RunOutcome
 from nodeflow.runtime.fingerprint import node_keys
 from nodeflow.runtime.plan import plan_run
 
@@ -40,12 +41,12 @@ from .run_controller import RunController
 
 # a runtime node status -> what the node shows while the run goes on
 _RUN_STATUS = {
-    "queued": NodeState.QUEUED,
-    "running": NodeState.RUNNING,
-    "executed": NodeState.EXECUTED,
-    "failed": NodeState.FAILED,
-    "skipped": NodeState.CONFIGURED,
-    "cancelled": NodeState.CONFIGURED,
+    NodeStatus.QUEUED: NodeState.QUEUED,
+    NodeStatus.RUNNING: NodeState.RUNNING,
+    NodeStatus.EXECUTED: NodeState.EXECUTED,
+    NodeStatus.FAILED: NodeState.FAILED,
+    NodeStatus.SKIPPED: NodeState.CONFIGURED,
+    NodeStatus.CANCELLED: NodeState.CONFIGURED,
 }
 
 
@@ -216,7 +217,7 @@ class RunSession(QObject):
         kind, node_id = event.get("event"), event.get("node")
         if node_id not in self.document.workflow.nodes:
             return
-        if kind == "node_status":
+        if kind == Event.NODE_STATUS:
             status = event.get("status")
             state = _RUN_STATUS.get(status)
             if state is not None:
@@ -224,7 +225,7 @@ class RunSession(QObject):
                 self.refresh()
             if status != "running":
                 self.progress.emit(node_id, "")
-        elif kind == "batch":
+        elif kind == Event.BATCH:
             self.progress.emit(node_id, f"epoch {event['epoch']}/{event['epochs']} · "
                                         f"batch {event['batch']}/{event['batches']}")
 
@@ -239,14 +240,14 @@ class RunSession(QObject):
         kept = {}
         if status == "crashed":  # the child could not say it failed: say it for the node that ran
             for node_id, node_status in self.runner.node_states.items():
-                if node_status == "running" and node_id in self.document.workflow.nodes:
+                if node_status == NodeStatus.RUNNING and node_id in self.document.workflow.nodes:
                     kept[node_id] = (NodeState.FAILED, message)
         for node_id in self._run_states:
             if node_id in self.document.workflow.nodes:
                 self.progress.emit(node_id, "")
         self._run_states = kept
         self.refresh()
-        level = {"executed": "ok", "cancelled": "warning"}.get(status, "error")
+        level = {RunOutcome.EXECUTED: "ok", RunOutcome.CANCELLED: "warning"}.get(status, "error")
         self.log.emit(level, message)
         self.run_finished.emit(status, message)
 
@@ -407,15 +408,15 @@ def _model_builders(workflow) -> dict[str, frozenset[str]]:
 
 def _run_detail(event: dict) -> str:
     status = event.get("status")
-    if status == "queued":
+    if status == NodeStatus.QUEUED:
         return "waiting to run"
-    if status == "running":
+    if status == NodeStatus.RUNNING:
         return "running"
-    if status == "executed":
+    if status == NodeStatus.EXECUTED:
         return "output reused: unchanged since the last run" if event.get("cached") \
             else f"executed in {event.get('seconds', 0):.2f} s"
-    if status == "failed":
+    if status == NodeStatus.FAILED:
         return event.get("error", "")
-    if status == "skipped":
+    if status == NodeStatus.SKIPPED:
         return f"skipped: {event.get('reason', '')}"
     return status or ""
