@@ -100,13 +100,23 @@ class MainWindow(QMainWindow):
         self.document.node_changed.connect(self._node_changed)
         self.document.node_removed.connect(lambda n: self._selection_changed(self.canvas.selected()))
         self.document.reset.connect(self._document_reset)
-        self.resize(1400, 860)
+        self.resize(*self._first_size())
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
             self.restoreState(self.settings.value("window/state"))
         self._document_changed()
         self.session.refresh()
+
+    @staticmethod
+    def _first_size() -> tuple[int, int]:
+        """Most of a large screen on first start (more of a workflow fits at a readable zoom),
+        never less than 1400 x 860; later starts restore the size the user left."""
+        screen = QGuiApplication.primaryScreen()
+        available = screen.availableGeometry() if screen is not None else None
+        if available is None:
+            return 1400, 860
+        return max(1400, int(available.width() * 0.9)), max(860, int(available.height() * 0.9))
 
     def _dock(self, widget, title: str, area, name: str) -> QDockWidget:
         dock = QDockWidget(title, self)
