@@ -463,13 +463,16 @@ def save(workflow: Workflow, path: str | os.PathLike) -> None:
 
 
 def _adopt_stored_paths(workflow: Workflow, new_base: str) -> None:
-    """After a save into ``new_base``, hold file paths as written, relative to the new folder."""
-    for node in workflow:
+    """After a save into ``new_base``, hold file paths as written, relative to the new folder
+    (through the workflow's own editing method, so views showing the path hear of it)."""
+    for node in list(workflow):
         spec = workflow.registry.get(node.type)
-        for name, value in node.params.items():
+        for name, value in list(node.params.items()):
             param = spec.param(name) if spec else None
             if isinstance(param, FileParam) and not param.check(value):
-                node.params[name] = _stored_path(value, workflow.base_dir, new_base)
+                stored = _stored_path(value, workflow.base_dir, new_base)
+                if stored != value:
+                    workflow.set_param(node.id, name, stored, check=False)
     workflow.base_dir = new_base
 
 

@@ -189,3 +189,18 @@ def test_a_replacing_wire_is_judged_as_if_the_old_one_were_gone(mlp):
     # a cycle only through the replaced wire is no cycle; one through another wire still is
     assert mlp.connect_problems("dense_2", "output", "dense_1", "input", replacing=[old]) != []
     assert dumps(mlp) == before
+
+
+def test_saving_respells_a_path_below_the_folder_and_says_so(registry, tmp_path):
+    """A file path below the saved file's folder is kept relative, and views showing the
+    path hear of the new spelling (saving writes it through the workflow, not around it)."""
+    from nodeflow.core import save
+
+    (tmp_path / "data.csv").write_text("a\n1\n")
+    wf = Workflow(registry)
+    wf.add_node("data.CsvReader", {"path": str(tmp_path / "data.csv")}, node_id="reader")
+    heard = []
+    wf.subscribe(heard.append)
+    save(wf, tmp_path / "wf.nflow")
+    assert wf.nodes["reader"].params["path"] == "data.csv"
+    assert heard == [NodeChanged("reader", "param", "path")]
