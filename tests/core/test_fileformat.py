@@ -22,7 +22,7 @@ from tests.conftest import ROOT, WORKFLOWS
 
 def test_round_trip_of_a_workflow_built_in_code_is_byte_identical(mlp, tmp_path):
     mlp.description = "A tiny MLP — with non-ASCII text ✓"
-    mlp.nodes["dense_1"].label = "hidden"
+    mlp.set_label("dense_1", "hidden")
     mlp.nodes["dense_1"].annotation = "16 would also do"
     mlp.set_param("dense_1", "kernel_initializer", {"name": "random_normal", "args": {"stddev": 0.1}})
     mlp.set_param("dense_1", "kernel_regularizer", {"name": "l2", "args": {"l2": 0.001}})
@@ -109,7 +109,7 @@ def test_version_1_files_load_and_save_as_version_2():
 def test_backdrops_round_trip_and_are_checked(mlp, tmp_path):
     from nodeflow.core.workflow import Backdrop
 
-    mlp.backdrops.append(Backdrop(mlp.new_backdrop_id(), "The network", (-20.0, -40.0), (500.0, 120.0)))
+    mlp.insert_backdrop(Backdrop(mlp.new_backdrop_id(), "The network", (-20.0, -40.0), (500.0, 120.0)))
     path = tmp_path / "notes.nflow"
     save(mlp, path)
     assert '    {"id": "note_1", "text": "The network", "position": [-20.0, -40.0], "size": [500.0, 120.0]}' \

@@ -23,14 +23,15 @@ def test_every_problem_kind_is_reported_together(registry):
     wf.insert_node(Node("csv_reader_1", "data.CsvReader", {"path": "x.csv"}))
     wf.insert_node(Node("a", "keras.layers.Dense", {"units": 1}))
     wf.insert_node(Node("b", "keras.layers.Dense", {"units": 1}))
-    wf.edges += [
+    for edge in [
         Edge("input_1", "output", "dense_1", "input"),
         Edge("csv_reader_1", "table", "dense_2", "input"),  # incompatible
         Edge("dense_9", "output", "dropout_1", "input"),  # dangling: no such node
         Edge("dense_1", "outptu", "dropout_1", "input"),  # dangling: no such port
         Edge("a", "output", "b", "input"),  # a cycle
         Edge("b", "output", "a", "input"),
-    ]
+    ]:
+        wf.insert_edge(edge)  # unchecked, as a hand-edited file can hold them
     assert messages(wf) == [
         'node mystery_1: type: expected a known node type, got "keras.layers.Dence" '
         "(did you mean keras.layers.Dense?)",
@@ -57,8 +58,9 @@ def test_too_many_connections_and_duplicates(registry):
     wf.insert_node(Node("i1", "keras.layers.Input", {"shape": [2]}))
     wf.insert_node(Node("i2", "keras.layers.Input", {"shape": [2]}))
     wf.insert_node(Node("d", "keras.layers.Dense", {"units": 2}))
-    wf.edges += [Edge("i1", "output", "d", "input"), Edge("i2", "output", "d", "input"),
-                 Edge("i2", "output", "d", "input")]
+    for edge in [Edge("i1", "output", "d", "input"), Edge("i2", "output", "d", "input"),
+                 Edge("i2", "output", "d", "input")]:
+        wf.insert_edge(edge)
     assert messages(wf) == [
         "edge i2.output -> d.input: expected each connection once, got a duplicate",
         "node d: input port input: expected at most one connection, got 2: "
@@ -67,8 +69,8 @@ def test_too_many_connections_and_duplicates(registry):
 
 
 def test_nested_parameter_problems_name_the_argument(mlp):
-    mlp.nodes["dense_1"].params["kernel_initializer"] = {"name": "random_normal", "args": {"stddev": -1}}
-    mlp.nodes["dense_1"].params["kernel_regularizer"] = "l3"
+    mlp.set_param("dense_1", "kernel_initializer", {"name": "random_normal", "args": {"stddev": -1}}, check=False)
+    mlp.set_param("dense_1", "kernel_regularizer", "l3", check=False)
     assert messages(mlp) == [
         "node dense_1: kernel_initializer.stddev: expected a number >= 0.0, got -1",
         'node dense_1: kernel_regularizer: expected one of "l1", "l2", "l1_l2", '
@@ -79,5 +81,5 @@ def test_nested_parameter_problems_name_the_argument(mlp):
 def test_self_loop_is_a_cycle(registry):
     wf = Workflow(registry)
     wf.insert_node(Node("d", "keras.layers.Dense", {"units": 2}))
-    wf.edges.append(Edge("d", "output", "d", "input"))
+    wf.insert_edge(Edge("d", "output", "d", "input"))
     assert messages(wf) == ["node d: connections: expected an acyclic graph, got a cycle: d -> d"]

@@ -182,7 +182,7 @@ def test_nodes_show_the_state_of_the_last_run(window, qtbot, tmp_path):
     path = tmp_path / "iris_mlp.nflow"
     shutil.copy(WORKFLOWS / "iris_mlp.nflow", path)
     workflow = load(path)
-    workflow.nodes["scorer"].params["truth_column"] = "no_such_column"
+    workflow.set_param("scorer", "truth_column", "no_such_column", check=False)
     save(workflow, path)
     Engine(workflow, default_run_dir(path)).run()
     assert window.open_file(path)

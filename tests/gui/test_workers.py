@@ -178,7 +178,7 @@ def test_the_warm_runner_serves_two_runs_in_a_row(warm_controller, qtbot, tmp_pa
 
     qtbot.waitUntil(lambda: len(warm) == 2, timeout=TIMEOUT_MS)  # a fresh one waits already
     second = small_run()
-    second.nodes["sample_data_set_1"].params["data_set"] = "wine"
+    second.set_param("sample_data_set_1", "data_set", "wine", check=False)
     pid, events, (status, _) = run(qtbot, controller, second, tmp_path / "second")
     assert pid == warm[1] != warm[0]
     assert status == "executed" and "node_status" in events
@@ -191,7 +191,7 @@ def test_a_runner_killed_mid_run_is_reported_and_the_next_run_works(warm_control
     controller, warm = warm_controller
     workflow = load(WORKFLOWS / "iris_mlp.nflow")
     workflow.base_dir = str(tmp_path)
-    workflow.nodes["learner"].params["epochs"] = 100_000
+    workflow.set_param("learner", "epochs", 100_000, check=False)
     epochs, finished = [], []
     controller.event.connect(lambda e: epochs.append(e) if e["event"] == "epoch" else None)
     controller.finished.connect(lambda status, message: finished.append(status))

@@ -54,7 +54,7 @@ def test_a_shape_mismatch_names_the_node_and_both_shapes(keras):
 
 def test_an_invalid_workflow_is_refused_with_all_its_problems(keras):
     wf = two_branch()
-    wf.nodes["a"].params["units"] = 0
+    wf.set_param("a", "units", 0, check=False)
     wf.remove_node("extra")
     with pytest.raises(TranslationError) as exc:
         translate(wf)

@@ -73,7 +73,7 @@ def test_a_failure_names_the_node_and_skips_what_depends_on_it(iris_numeric, tmp
 
 def test_invalid_workflows_do_not_start(iris_numeric, tmp_path):
     wf = mlp_workflow(iris_numeric)
-    wf.nodes["learner"].params["epochs"] = 0
+    wf.set_param("learner", "epochs", 0, check=False)
     with pytest.raises(WorkflowInvalid) as exc:
         run(wf, tmp_path / "run")
     assert str(exc.value.problems[0]) == "node learner: epochs: expected an integer >= 1, got 0"
@@ -158,7 +158,7 @@ def test_failures_and_resets_are_kept_in_the_run_directory(iris_numeric, tmp_pat
     run(wf, tmp_path / "run")
     state = read_state(tmp_path / "run")
     assert "error" not in state["reader"] and "node learner" in state["learner"]["error"]
-    wf.nodes["learner"].params["loss"] = "sparse_categorical_crossentropy"
+    wf.set_param("learner", "loss", "sparse_categorical_crossentropy", check=False)
     result, _ = run(wf, tmp_path / "run")
     assert result.nodes["learner"].status == "executed" and result.nodes["reader"].cached
     summary = (tmp_path / "run" / "nodes" / "learner" / "model.summary.json").read_text()

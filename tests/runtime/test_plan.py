@@ -35,7 +35,7 @@ def test_the_whole_workflow_reports_the_stray_node(with_stray):
 
 def test_an_invalid_node_the_target_needs_is_reported(iris_numeric):
     wf = mlp_workflow(iris_numeric)
-    wf.nodes["reader"].params["path"] = ""
+    wf.set_param("reader", "path", "", check=False)
     plan = plan_run(wf, ["learner"])
     assert not plan.ok and [p.node for p in plan.problems] == ["reader"]
 
