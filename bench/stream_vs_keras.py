@@ -217,6 +217,15 @@ PROLOGUE = '''
         tf.config.experimental.enable_op_determinism()
 '''
 
+# the same compile and fit for both hand-written scripts
+TRAIN = '''
+    model = keras.Model(x, y)
+    model.compile(optimizer=keras.optimizers.Adam(0.001), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    history = model.fit(ds, epochs={epochs}, verbose=0)
+    print("accuracy", history.history["accuracy"][-1])
+'''
+
 HAND_IMAGES = PROLOGUE + '''
     ds = keras.utils.image_dataset_from_directory(
         sys.argv[1], labels="inferred", label_mode="int", image_size=({size}, {size}),
@@ -231,24 +240,14 @@ HAND_IMAGES = PROLOGUE + '''
     h = keras.layers.Conv2D(64, 3, padding="same", activation="relu")(h)
     h = keras.layers.GlobalAveragePooling2D()(h)
     y = keras.layers.Dense({classes}, activation="softmax")(h)
-    model = keras.Model(x, y)
-    model.compile(optimizer=keras.optimizers.Adam(0.001), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    history = model.fit(ds, epochs={epochs}, verbose=0)
-    print("accuracy", history.history["accuracy"][-1])
-'''
+''' + TRAIN
 
 MLP = '''
     x = keras.Input(({features},))
     h = keras.layers.Dense(64, activation="relu")(x)
     h = keras.layers.Dense(64, activation="relu")(h)
     y = keras.layers.Dense({classes}, activation="softmax")(h)
-    model = keras.Model(x, y)
-    model.compile(optimizer=keras.optimizers.Adam(0.001), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    history = model.fit(ds, epochs={epochs}, verbose=0)
-    print("accuracy", history.history["accuracy"][-1])
-'''
+''' + TRAIN
 
 HAND_CSV_WHOLE = PROLOGUE + '''
     import pyarrow.csv as pacsv

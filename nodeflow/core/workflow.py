@@ -135,12 +135,6 @@ class Workflow:
         node = self.nodes.get(node_id)
         return self.registry.get(node.type) if node else None
 
-    def _known_spec(self, type_id: str) -> NodeSpec:
-        spec = self.registry.get(type_id)
-        if spec is None:
-            raise WorkflowEditError(unknown_type_problem(self.registry, type_id, None))
-        return spec
-
     def _node(self, node_id: str) -> Node:
         try:
             return self.nodes[node_id]

@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QAction
 
 from nodeflow.core import Edge, WorkflowEditError
-from nodeflow.core.ports import PORT_TYPES, can_connect
+from nodeflow.core.ports import PORT_TYPES
 from nodeflow.core.states import NodeState
 
 from .document import WorkflowDocument
@@ -495,11 +495,8 @@ class Canvas(QObject):
         source_spec, target_spec = workflow.spec(source), workflow.spec(target)
         for out in source_spec.outputs if source_spec else ():
             for inp in target_spec.inputs if target_spec else ():
-                if can_connect(out.type, inp.type) and not workflow.incoming(target, inp.name):
-                    try:
-                        self.document.connect(source, out.name, target, inp.name)
-                    except WorkflowEditError:
-                        continue
+                if not workflow.connect_problems(source, out.name, target, inp.name):
+                    self.document.connect(source, out.name, target, inp.name)
                     return
 
     # -- selection and view ------------------------------------------------------------------
