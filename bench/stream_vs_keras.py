@@ -14,19 +14,18 @@ csv     a CSV of ROWS rows x 30 numeric columns (f0..f29) plus an integer label 
         a generator (shuffled within each block) and never holds the whole table.
 
 Both sides train on every row (no split, no prediction, no saved model), without a seed
-unless --seed is given (then both seed and turn op determinism on, as NodeFlow's learner
-does for a seed).  Keras defaults otherwise (jit_compile "auto" is off on a CPU-only
-machine).  Each side runs in a fresh child process (start-up and TensorFlow import counted
+unless --seed is given (then both seed with keras.utils.set_random_seed).  The hand-written
+scripts use Keras defaults (jit_compile "auto" is off on a CPU-only machine,
+steps_per_execution 1); NodeFlow applies its own training defaults (steps_per_execution
+chosen automatically).  Each side runs in a fresh child process (start-up and TensorFlow import counted
 on both); the sides are interleaved over --rounds rounds so drift in machine load hits
 both.  Measured per child: wall time, peak RSS (the child's ru_maxrss from os.wait4) and,
 for NodeFlow, the size of its run folder (`--no-cache --out <fresh dir>`).  Medians and
 the ratios NodeFlow / hand-written are printed; --json FILE writes everything.
 
-Before NodeFlow's side of a case the script estimates what today's in-memory design
-needs (the Image Folder Reader allocates count*h*w*c float32 at once and the learner's
-from_tensor_slices keeps two more copies; a CSV costs about 2 KiB per row) and skips that
-side with a message when the estimate exceeds --mem-limit-gib (default 16).  The
-hand-written "whole" CSV script is refused the same way (about 1 KiB per row).
+NodeFlow streams both cases (file-backed tables), so its side always runs.  The
+hand-written "whole" CSV script loads everything and is refused when it would need more
+than --mem-limit-gib (default 16; about 1 KiB per row).
 
     python bench/stream_vs_keras.py images --count 20000 --size 64 --rounds 3
     python bench/stream_vs_keras.py csv --rows 1000000 --epochs 2 --rounds 3
@@ -214,7 +213,6 @@ PROLOGUE = '''
     SEED = {seed!r}
     if SEED is not None:
         keras.utils.set_random_seed(SEED)
-        tf.config.experimental.enable_op_determinism()
 '''
 
 # the same compile and fit for both hand-written scripts
@@ -330,21 +328,6 @@ def read_events(path: Path) -> dict:
     return {"node_seconds": top, "accuracy": accuracy}
 
 
-def nodeflow_estimate(case: str, args) -> float:
-    """Bytes today's in-memory design obviously needs for the case (issue #11's account)."""
-    if case == "images":
-        array = args.count * args.size * args.size * 3 * 4  # the reader's float32 array
-        # the reader's array + two copies that from_tensor_slices keeps (measured) + the NaN
-        # check's bool temporary (1/4), on top of ~0.6 GiB of TensorFlow; the shuffle buffer's
-        # row slices share the tensor's buffer here (measured 3,553 MiB at 20,000 x 64x64)
-        return 3.25 * array + 0.6 * GIB
-    # Arrow table, NumPy columns, the stacked float32 matrix, two tensor copies and a
-    # full-size shuffle buffer whose per-row tensors cost far more than the row's 124 bytes:
-    # measured 1.4-2.0 KiB per row above TensorFlow's ~0.75 GiB at 1,000,000 rows, 1.8 KiB
-    # at 5,000,000
-    return args.rows * 2.2 * 1024 + 0.75 * GIB
-
-
 def run_case(case: str, args, data_dir: Path, work: Path) -> dict:
     if case == "csv" and args.hand_csv == "whole":
         hand_estimate = args.rows * 1.0 * 1024 + 0.75 * GIB  # measured ~0.9 KiB per row at 1M rows
@@ -368,28 +351,21 @@ def run_case(case: str, args, data_dir: Path, work: Path) -> dict:
     script = work / f"hand_{case}.py"
     script.write_text(hand_script(case, args))
 
-    estimate = nodeflow_estimate(case, args)
-    skip_ours = estimate > args.mem_limit_gib * GIB
-    if skip_ours:
-        print(f"SKIPPING nodeflow run: today's in-memory design would need about {estimate / GIB:.1f} GiB "
-              f"(more than --mem-limit-gib {args.mem_limit_gib:g}); measuring the hand-written side only",
-              flush=True)
     nodeflow = [sys.executable, "-m", "nodeflow", "run", str(flow), "--no-cache", "--quiet"]
     hand = [sys.executable, str(script), str(source)]
     ours, theirs = [], []
     for r in range(args.rounds):  # interleaved, so drift in machine load hits both sides
-        if not skip_ours:
-            out, events = work / f"run_{case}_{r}", work / f"events_{case}_{r}.jsonl"
-            result = measure(nodeflow + ["--out", str(out), "--events", str(events)],
-                             work / f"nodeflow_{case}_{r}.log", work)
-            result["run_folder_bytes"] = folder_size(out)
-            result.update(read_events(events))
-            shutil.rmtree(out, ignore_errors=True)
-            ours.append(result)
-            nodes = ", ".join(f"{k} {v:.1f} s" for k, v in result["node_seconds"].items())
-            print(f"  round {r + 1}: nodeflow run {result['seconds']:.1f} s, {result['peak_rss_mib']:.0f} MiB, "
-                  f"run folder {result['run_folder_bytes'] / MIB:.0f} MiB, accuracy {result['accuracy']:.3f} "
-                  f"({nodes})", flush=True)
+        out, events = work / f"run_{case}_{r}", work / f"events_{case}_{r}.jsonl"
+        result = measure(nodeflow + ["--out", str(out), "--events", str(events)],
+                         work / f"nodeflow_{case}_{r}.log", work)
+        result["run_folder_bytes"] = folder_size(out)
+        result.update(read_events(events))
+        shutil.rmtree(out, ignore_errors=True)
+        ours.append(result)
+        nodes = ", ".join(f"{k} {v:.1f} s" for k, v in result["node_seconds"].items())
+        print(f"  round {r + 1}: nodeflow run {result['seconds']:.1f} s, {result['peak_rss_mib']:.0f} MiB, "
+              f"run folder {result['run_folder_bytes'] / MIB:.0f} MiB, accuracy {result['accuracy']:.3f} "
+              f"({nodes})", flush=True)
         log = work / f"hand_{case}_{r}.log"
         result = measure(hand, log, work)
         result["accuracy"] = next((float(line.split()[1]) for line in log.read_text(errors="replace").splitlines()
@@ -398,7 +374,6 @@ def run_case(case: str, args, data_dir: Path, work: Path) -> dict:
         print(f"  round {r + 1}: hand-written {result['seconds']:.1f} s, {result['peak_rss_mib']:.0f} MiB, "
               f"accuracy {result['accuracy']:.3f}", flush=True)
     summary = {"case": case, "title": title, "data_bytes": data_bytes, "rounds": args.rounds,
-               "nodeflow_estimate_bytes": estimate, "nodeflow_skipped": skip_ours,
                "nodeflow": ours, "hand_written": theirs}
     for key in ("seconds", "peak_rss_mib"):
         b = statistics.median(x[key] for x in theirs)
@@ -416,11 +391,6 @@ def print_table(s: dict) -> None:
     print(f"\n{s['title']}: medians of {s['rounds']} round(s); data {s['data_bytes'] / MIB:,.0f} MiB")
     print("| case | NodeFlow | hand-written | ratio |")
     print("| --- | --- | --- | --- |")
-    if s["nodeflow_skipped"]:
-        print(f"| time | skipped | {s['hand_seconds']:.1f} s | |")
-        print(f"| peak memory | skipped (needs ~{s['nodeflow_estimate_bytes'] / GIB:.0f} GiB) | "
-              f"{s['hand_peak_rss_mib']:,.0f} MiB | |")
-        return
     print(f"| time | {s['nodeflow_seconds']:.1f} s | {s['hand_seconds']:.1f} s | {s['ratio_seconds']:.3f} |")
     print(f"| peak memory | {s['nodeflow_peak_rss_mib']:,.0f} MiB | {s['hand_peak_rss_mib']:,.0f} MiB | "
           f"{s['ratio_peak_rss_mib']:.2f} |")
@@ -447,7 +417,7 @@ def main() -> None:
         p.add_argument("--seed", type=int, default=None,
                        help="seed both sides (NodeFlow then forces op determinism; the hand-written side too)")
         p.add_argument("--mem-limit-gib", type=float, default=16.0,
-                       help="skip NodeFlow's side when today's design would need more (default 16)")
+                       help="refuse the hand-written 'whole' CSV script when it would need more (default 16)")
         p.add_argument("--json", type=Path, default=None, help="write the measurements to this file")
     args = parser.parse_args()
 

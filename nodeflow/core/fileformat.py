@@ -32,7 +32,7 @@ from .registry import Registry
 from .workflow import Backdrop, Edge, Node, Workflow
 
 FORMAT = "nodeflow.workflow"
-VERSION = 2
+VERSION = 3
 SUFFIX = ".nflow"
 MAX_BYTES = 64 * 1024 * 1024  # a workflow is a small file; refuse to parse anything huge
 
@@ -43,7 +43,23 @@ def _v1_to_v2(doc: dict) -> dict:
     return doc
 
 
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2}
+def _v2_to_v3(doc: dict) -> dict:
+    """Version 3 made the Keras Network Learner's ``xla`` and ``mixed_precision`` switches
+    choices of auto / on / off: a written ``true`` becomes "on", ``false`` "off".  An omitted
+    one (the old default, off) takes the new default, auto, deliberately: these settings
+    change how fast a network trains, not what it learns (beyond float16 rounding)."""
+    nodes = doc.get("nodes")
+    for node in nodes if isinstance(nodes, list) else ():
+        params = node.get("params") if isinstance(node, dict) else None
+        if not isinstance(params, dict) or node.get("type") != "learn.NetworkLearner":
+            continue
+        for name in ("xla", "mixed_precision"):
+            if isinstance(params.get(name), bool):
+                params[name] = "on" if params[name] else "off"
+    return doc
+
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 TOP_KEYS = ("format", "version", "description", "nodes", "edges", "backdrops")
 BACKDROP_KEYS = ("id", "text", "position", "size")

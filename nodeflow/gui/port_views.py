@@ -2,7 +2,8 @@
 
 As in KNIME, every output port can be opened after its node ran.  The value is read
 back from the run directory (``run_dir/nodes/<node>/<port><suffix>``, written by
-:mod:`nodeflow.runtime.storage`), so a view shows exactly what the next node received.
+:mod:`nodeflow.runtime.storage`: a table's rows or its recipe), so a view shows exactly
+what the next node received.
 
 Decisions
 ---------
@@ -14,6 +15,10 @@ Decisions
   table only ever formats the rows on screen.  Row headers are the 0-based row index
   of the whole table, as ``Table`` counts rows.  Per-row image arrays show as
   thumbnails, each scaled between its own min and max.
+- A file-backed table (stored as its recipe) is never loaded whole: its row count and
+  column types come from the file's metadata, and each page's rows are read (its
+  images decoded with Pillow) only when the page is shown.  The arrow and page keys
+  go on across pages, so the keyboard reads a paged table as one long list.
 - Models are shown from the layer summary saved beside them, never by loading the
   ``.keras`` file: opening a view must not import TensorFlow into the editor.
 - Special views of tables (learning curves, confusion matrix) keep a plain "Table" tab,
@@ -29,14 +34,14 @@ from __future__ import annotations
 import html
 import json
 import math
-import zipfile
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QImage, QKeyEvent, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
@@ -64,10 +69,13 @@ from PySide6.QtWidgets import (
 from nodeflow.core.ports import Port
 from nodeflow.core.spec import NodeSpec
 from nodeflow.core.workflow import Workflow
-from nodeflow.runtime.storage import SUFFIX, SUMMARY_SUFFIX, load_value, node_folder
+from nodeflow.runtime.file_table import FileTable
+from nodeflow.runtime.storage import SUMMARY_SUFFIX, load_value, node_folder, storable, value_path
 from nodeflow.runtime.table import Table
 
+AnyTable = Table | FileTable  # a table port's stored value: in memory, or rows left in files
 PAGE_ROWS = 100
+PAGE_CACHE = 4  # pages of a table kept read, so paging back and forth reads no file again
 THUMB_HEIGHT = 48  # pixels; thumbnails wider than 4x this are scaled to that width instead
 MAX_COLUMN_WIDTH = 320
 TOOLTIP_VALUES = 256  # per-row arrays up to this many values show in full in the tooltip
@@ -92,13 +100,16 @@ class StoredOutput:
 
     @property
     def path(self) -> Path:
-        return self.folder / f"{self.port.name}{SUFFIX[self.port.type]}"
+        """The stored file: for a table, its rows (``.arrow``) or its recipe (``.table.json``)."""
+        return value_path(self.folder, self.port.name, self.port.type)
 
     def load(self) -> Any:
-        """The stored value; an unreadable file is a PortViewError, not a crash in the editor."""
+        """The stored value; an unreadable file is a PortViewError, not a crash in the editor.
+
+        A file-backed table loads as its recipe: no rows are read until a page is shown."""
         try:
             return load_value(self.port.type, self.path)
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        except (OSError, ValueError, KeyError) as exc:
             raise PortViewError(f"node {self.node_id}: cannot read the stored output on port "
                                 f"{self.port.name} ({exc}); re-execute the node") from None
 
@@ -162,18 +173,17 @@ def dims(shape: tuple[int, ...]) -> str:
     return "×".join(str(d) for d in shape)
 
 
-def column_type(array: np.ndarray) -> str:
+def column_type(dtype: np.dtype, row_shape: tuple[int, ...]) -> str:
     """What a column holds, as a header shows it: ``text``, ``float64``, ``float32 8×8``."""
-    kind = "text" if array.dtype.kind in "US" else str(array.dtype)
-    return f"{kind} {dims(array.shape[1:])}" if array.ndim > 1 else kind
+    kind = "text" if dtype.kind in "US" else str(dtype)
+    return f"{kind} {dims(row_shape)}" if row_shape else kind
 
 
-def is_image_column(array: np.ndarray) -> bool:
+def is_image_column(dtype: np.dtype, row_shape: tuple[int, ...]) -> bool:
     """Per-row (h, w) or (h, w, c) numbers with c in 1, 3, 4 and h, w >= 4 look like images."""
-    shape = array.shape[1:]
-    if array.dtype.kind not in "biuf" or len(shape) not in (2, 3):
+    if dtype.kind not in "biuf" or len(row_shape) not in (2, 3):
         return False
-    return shape[0] >= 4 and shape[1] >= 4 and (len(shape) == 2 or shape[2] in (1, 3, 4))
+    return row_shape[0] >= 4 and row_shape[1] >= 4 and (len(row_shape) == 2 or row_shape[2] in (1, 3, 4))
 
 
 def array_preview(value: np.ndarray, shown: int = 3) -> str:
@@ -233,19 +243,42 @@ def cell(text: str, number: bool = False, tooltip: str = "") -> QTableWidgetItem
 
 
 # --------------------------------------------------------------------------- tables
+def read_page(table: AnyTable, start: int, count: int) -> Table:
+    """Rows ``start .. start+count`` of a table: slices of an in-memory one, or what a
+    file-backed one reads for just those rows (its images decoded with Pillow)."""
+    if isinstance(table, FileTable):
+        return table.page(start, count)
+    stop = min(start + count, table.num_rows)
+    return Table({name: table[name][start:stop] for name in table.column_names})
+
+
 class TableModel(QAbstractTableModel):
-    """One page of a :class:`Table`: ``PAGE_ROWS`` rows from ``page * PAGE_ROWS`` on.
+    """One page of a table: ``PAGE_ROWS`` rows from ``page * PAGE_ROWS`` on.
 
     Paging (rather than one model over every row) keeps a large table cheap: only the
-    rows of the page are ever formatted or turned into thumbnails."""
+    rows of the page are ever read, formatted or turned into thumbnails.  A file-backed
+    table (:class:`~nodeflow.runtime.file_table.FileTable`) gives its row count and
+    column types without reading rows; a page is read when it is shown, and the last
+    :data:`PAGE_CACHE` pages are kept so turning back and forth does not read again."""
 
-    def __init__(self, table: Table, parent: QWidget | None = None):
+    def __init__(self, table: AnyTable, parent: QWidget | None = None):
         super().__init__(parent)
         self.table = table
-        self._arrays = [table[name] for name in table.column_names]
-        self._images = [is_image_column(a) for a in self._arrays]
+        self._names = list(table.column_names)
+        self._info = [table.column_info(name) for name in self._names]
+        self._images = [
+            (table.is_image(name) if isinstance(table, FileTable) else False) or is_image_column(*info)
+            for name, info in zip(self._names, self._info)
+        ]
+        self._pages: OrderedDict[int, Table] = OrderedDict()
         self._pixmaps: dict[tuple[int, int], QPixmap] = {}
+        self.error: str | None = None  # why the page shown could not be read
         self.page = 0
+        self._rows = self._read(0)
+
+    @property
+    def file_backed(self) -> bool:
+        return isinstance(self.table, FileTable)
 
     @property
     def page_count(self) -> int:
@@ -271,15 +304,31 @@ class TableModel(QAbstractTableModel):
             self.beginResetModel()
             self.page = page
             self._pixmaps.clear()
+            self._rows = self._read(page)
             self.endResetModel()
 
+    def _read(self, page: int) -> Table:
+        """The rows of ``page``, from the cache or read now; a file that went away or
+        changed since the run gives an empty page and :attr:`error` says why."""
+        self.error = None
+        if page in self._pages:
+            self._pages.move_to_end(page)
+            return self._pages[page]
+        try:
+            rows = read_page(self.table, page * PAGE_ROWS, PAGE_ROWS)
+        except (OSError, ValueError, KeyError) as exc:
+            self.error = f"cannot read rows of page {page + 1} ({exc}); re-execute the node"
+            return Table({})
+        self._pages[page] = rows
+        while len(self._pages) > PAGE_CACHE:
+            self._pages.popitem(last=False)
+        return rows
+
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        if parent.isValid():
-            return 0
-        return max(0, min(PAGE_ROWS, self.table.num_rows - self.first_row))
+        return 0 if parent.isValid() else self._rows.num_rows
 
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._arrays)
+        return 0 if parent.isValid() else len(self._names)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
         if orientation == Qt.Vertical:
@@ -288,22 +337,23 @@ class TableModel(QAbstractTableModel):
             if role == Qt.ToolTipRole:
                 return f"row {self.first_row + section} (counted from 0)"
             return None
-        if not 0 <= section < len(self._arrays):
+        if not 0 <= section < len(self._names):
             return None
-        array = self._arrays[section]
-        name = self.table.column_names[section]
+        dtype, row_shape = self._info[section]
+        name = self._names[section]
         if role == Qt.DisplayRole:
-            return f"{name}\n{column_type(array)}"
+            return f"{name}\n{column_type(dtype, row_shape)}"
         if role == Qt.ToolTipRole:
-            per_row = f", {dims(array.shape[1:])} per row" if array.ndim > 1 else ""
-            return f"{name}: {array.dtype}{per_row}"
+            per_row = f", {dims(row_shape)} per row" if row_shape else ""
+            decoded = ", decoded from image files" if self.file_backed and self.table.is_image(name) else ""
+            return f"{name}: {'text' if dtype.kind in 'US' else dtype}{per_row}{decoded}"
         return None
 
     def data(self, index: ModelIndex, role: int = Qt.DisplayRole) -> Any:
-        if not index.isValid():
+        if not index.isValid() or index.row() >= self._rows.num_rows:
             return None
-        array = self._arrays[index.column()]
-        value = array[self.first_row + index.row()]
+        array = self._rows[self._names[index.column()]]
+        value = array[index.row()]
         if self._images[index.column()]:
             if role == Qt.DecorationRole:
                 return self._thumbnail(index.row(), index.column(), value)
@@ -352,15 +402,40 @@ class ThumbnailDelegate(QStyledItemDelegate):
         return super().sizeHint(option, index)
 
 
-class TableView(QWidget):
-    """A table, a page at a time, with ◀ Prev / Next ▶, a page number and the rows shown."""
+class PagedTableView(QTableView):
+    """A table view whose arrow and page keys go on across pages: Down or Page Down on a
+    page's last row shows the next page (and Up or Page Up on its first row the previous
+    one), so the keyboard reads a paged table as one long list."""
 
-    def __init__(self, table: Table, parent: QWidget | None = None):
+    turn = Signal(int)  # -1: the previous page, +1: the next one
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        model = self.model()
+        row = self.currentIndex().row() if self.currentIndex().isValid() else -1
+        if event.modifiers() in (Qt.NoModifier, Qt.KeypadModifier) and model is not None and row >= 0:
+            if event.key() in (Qt.Key_Down, Qt.Key_PageDown) and row == model.rowCount() - 1:
+                self.turn.emit(1)
+                event.accept()
+                return
+            if event.key() in (Qt.Key_Up, Qt.Key_PageUp) and row == 0:
+                self.turn.emit(-1)
+                event.accept()
+                return
+        super().keyPressEvent(event)
+
+
+class TableView(QWidget):
+    """A table, a page at a time, with ◀ Prev / Next ▶, a page number and the rows shown.
+
+    A file-backed table says so beside its size: its rows are read page by page."""
+
+    def __init__(self, table: AnyTable, parent: QWidget | None = None):
         super().__init__(parent)
         self.table = table
         self.table_model = TableModel(table, self)
-        self.view = QTableView()
+        self.view = PagedTableView()
         self.view.setModel(self.table_model)
+        self.view.turn.connect(self._turn)
         self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.view.setAlternatingRowColors(True)
         self.view.setIconSize(QSize(4 * THUMB_HEIGHT, THUMB_HEIGHT))
@@ -386,6 +461,14 @@ class TableView(QWidget):
         bar.addSpacing(12)
         bar.addWidget(self.rows_label)
         bar.addStretch(1)
+        self.source_label = QLabel(f"{table.num_rows:,} rows read from files, page by page")
+        self.source_label.setForegroundRole(QPalette.PlaceholderText)  # a note, quieter than the counts
+        self.source_label.setVisible(self.table_model.file_backed)
+        if self.table_model.file_backed:
+            self.source_label.setToolTip(f"The rows stay in {table.path}; only the page shown is read"
+                                         + (" and its images decoded" if self.table_model.has_images else ""))
+        bar.addWidget(self.source_label)
+        bar.addSpacing(12)
         bar.addWidget(QLabel(f"{table.num_rows:,} rows × {len(table):,} columns"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -422,10 +505,20 @@ class TableView(QWidget):
         self.table_model.set_page(page)
         self._refresh()
 
+    def _turn(self, step: int) -> None:
+        """The keyboard went past the page's edge: show the neighbouring page, its first row
+        current when going down, its last when going up (the column stays)."""
+        page, column = self.page, max(0, self.view.currentIndex().column())
+        self.set_page(page + step)
+        if self.page != page:
+            row = 0 if step > 0 else self.table_model.rowCount() - 1
+            self.view.setCurrentIndex(self.table_model.index(row, column))
+
     def _refresh(self) -> None:
         model = self.table_model
         rows, shown = self.table.num_rows, model.rowCount()
         self.rows_label.setText(
+            model.error if model.error else
             f"rows {model.first_row + 1:,}–{model.first_row + shown:,} of {rows:,}" if shown else "no rows"
         )
         self.prev_button.setEnabled(self.page > 0)
@@ -694,7 +787,7 @@ def stored_output(workflow: Workflow, run_dir: Path, node_id: str, port_name: st
     if port is None:
         names = ", ".join(p.name for p in spec.outputs) or "none"
         raise PortViewError(f"node {node_id} has no output port {port_name}; its outputs are: {names}")
-    if port.type not in SUFFIX:
+    if not storable(port.type):
         raise PortViewError(f"node {node_id}, port {port_name}: a {port.type} port's layer outputs are "
                             f"not stored; open the learner's model output instead")
     output = StoredOutput(node_id, spec, port, node_folder(run_dir, node_id))

@@ -5,7 +5,8 @@ paths resolved against the workflow's folder, a folder of its own inside the run
 directory, an event sink for progress and log lines, and the run's cancellation
 and stop flags.  Values on ports (see DESIGN.md):
 
-- ``table``: :class:`nodeflow.runtime.table.Table`;
+- ``table``: :class:`nodeflow.runtime.table.Table` in memory, or a file-backed
+  :class:`nodeflow.runtime.file_table.FileTable` (large data; see that module);
 - ``model``: a ``keras.Model``;
 - ``network``: a :class:`NetworkRef`, turned into a fresh ``keras.Model`` with
   :meth:`NetworkRef.build` (the translator runs then, not before);
@@ -83,6 +84,11 @@ class RunContext:
 
     def resolve_path(self, value: str) -> str:
         return self.workflow.resolve_path(value)
+
+    def table_file(self, port: str) -> Path:
+        """Where this node writes the rows of a file-backed table it outputs on ``port``
+        (inside its own folder; the stored output is then a recipe naming this file)."""
+        return self.node_dir / f"{port}.rows.arrow"
 
     def emit(self, event: Event, **fields: Any) -> None:
         """Report an event of this node (names and fields: :class:`nodeflow.runtime.events.Event`)."""

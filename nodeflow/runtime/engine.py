@@ -13,8 +13,9 @@ statuses come from :mod:`nodeflow.runtime.events`.
 Outputs are kept in the run directory, keyed by a fingerprint of the node's type,
 parameters, the files it reads and its inputs' fingerprints
 (:mod:`nodeflow.runtime.fingerprint`): a node whose fingerprint is unchanged since
-the last run is not executed again, its stored outputs are used instead.  Writers
-always run (they exist for their side effect).
+the last run is not executed again, its stored outputs are used instead.  A writer
+is reused too, while the files it wrote are still as it left them
+(:mod:`nodeflow.runtime.written`): a fully cached run rewrites nothing.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from .context import Cancelled, NetworkRef, RunContext, RunControl
 from .events import Event, NodeStatus, RunOutcome, outcome
 from .fingerprint import node_keys
 from .plan import RunPlan, plan_run
-from .storage import load_value, node_folder, output_path, save_value, storable
+from .storage import is_valid, load_value, node_folder, output_path, save_value, storable
+from .written import written_stamps
 
 STATE_FILE = "state.json"
 CONTROL_DIR = "control"  # request files of a running run: stop-learning, cancel
@@ -135,6 +137,7 @@ class Engine:
             request.unlink(missing_ok=True)  # left over from an earlier run that was killed
         state = self._load_state()
         results = {n: NodeResult() for n in runnable}
+        waiting = self._consumers(runnable)
         with open(self.run_dir / "events.jsonl", "w", encoding="utf-8") as self._events_file:
             self.emit({"event": Event.RUN_STARTED, "workflow_nodes": len(self.workflow.nodes),
                        "nodes": runnable, "run_dir": str(self.run_dir)})
@@ -154,8 +157,33 @@ class Engine:
                     continue
                 self._execute(node_id, result, results, state)
                 self._save_state(state)
+                self._release_inputs(node_id, results, waiting)
             self.emit({"event": Event.RUN_FINISHED, "status": RunResult(results, self.run_dir).status})
         return RunResult(results, self.run_dir, lambda node, port: self._output(node, port, results))
+
+    def _consumers(self, runnable: list[str]) -> dict[str, int]:
+        """How many nodes of this run still read each node's outputs."""
+        waiting: dict[str, int] = {}
+        for node_id in runnable:
+            for edge in self.workflow.incoming(node_id):
+                if edge.source in runnable:
+                    waiting[edge.source] = waiting.get(edge.source, 0) + 1
+        return waiting
+
+    def _release_inputs(self, node_id: str, results: dict[str, NodeResult], waiting: dict[str, int]) -> None:
+        """Drop the in-memory outputs nobody else in this run reads: they are kept on disk
+        (and :meth:`RunResult.output` reads them back), so memory holds only what is still
+        needed, not every table of the run."""
+        for edge in self.workflow.incoming(node_id):
+            if edge.source not in waiting:
+                continue
+            waiting[edge.source] -= 1
+            if waiting[edge.source] == 0:
+                spec = self.workflow.spec(edge.source)
+                outputs = results[edge.source].outputs
+                for port in spec.outputs:
+                    if storable(port.type):
+                        outputs.pop(port.name, None)
 
     def _inputs(self, node_id: str, results: dict[str, NodeResult]) -> dict[str, Any]:
         spec = self.workflow.spec(node_id)
@@ -185,10 +213,11 @@ class Engine:
     def _cached(self, node_id: str, state: dict) -> bool:
         spec = self.workflow.spec(node_id)
         entry = state.get(node_id)
-        if not self.use_cache or spec.family == "io" or not entry or entry.get("key") != self.key(node_id) \
-                or "error" in entry:
+        if not self.use_cache or not entry or entry.get("key") != self.key(node_id) or "error" in entry:
             return False
-        return all(output_path(self.run_dir, node_id, p.name, p.type).exists()
+        if entry.get("written", {}) != written_stamps(self.workflow, node_id):  # deleted or touched
+            return False
+        return all(is_valid(output_path(self.run_dir, node_id, p.name, p.type))
                    for p in spec.outputs if storable(p.type))
 
     def _execute(self, node_id: str, result: NodeResult, results: dict, state: dict) -> None:
@@ -231,6 +260,9 @@ class Engine:
         result.status = NodeStatus.EXECUTED
         result.seconds = time.perf_counter() - start
         state[node_id] = {"key": self.key(node_id), "finished": time.time()}
+        written = written_stamps(self.workflow, node_id)
+        if written:
+            state[node_id]["written"] = written
         self._status(node_id, NodeStatus.EXECUTED, seconds=round(result.seconds, 3))
 
     def _fail(self, node_id: str, result: NodeResult, state: dict, message: str) -> None:
@@ -250,7 +282,8 @@ class Engine:
 
 def read_state(run_dir: str | os.PathLike) -> dict:
     """What the last runs left in a run directory: node id -> {"key": fingerprint,
-    "finished": time} for a node whose outputs are kept, plus "error" if it failed."""
+    "finished": time} for a node whose outputs are kept, plus "error" if it failed and
+    "written" (path -> stamp) for a node that writes files."""
     try:
         document = json.loads((Path(run_dir) / STATE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -71,7 +71,7 @@ def _key(workflow: Workflow, node_id: str, keys: dict[str, str], base_dir: str |
                 if name in params:  # the file it names, however the path is spelled
                     params[name] = path
                 if param.mode != "save":
-                    files.append([path, *_stamp(path)])
+                    files.append([path, *stamp(path)])
     inputs = [[e.target_port, e.source_port, keys.get(e.source, f"missing {e.source}")]
               for e in workflow.incoming(node_id)]
     text = json.dumps([__version__, node.type, params, files, inputs], sort_keys=True, default=str)
@@ -85,7 +85,7 @@ def _resolve(value: str, base_dir: str | None) -> str:
     return os.path.normpath(os.path.join(base_dir, value))
 
 
-def _stamp(path: str) -> list:
+def stamp(path: str) -> list:
     """Modification time and size of a file, or the newest time and file count below a folder."""
     try:
         stat = os.stat(path)

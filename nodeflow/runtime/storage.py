@@ -1,7 +1,10 @@
 """Keeping port values in the run directory between runs.
 
-One file per output port, by port type: a table as ``.npz`` (NumPy arrays, no
-pickles, column names in a JSON list beside them), a model as ``.keras``, a
+One file per output port, by port type: a table in memory as an Arrow IPC file
+(``.arrow``: columnar and memory-mapped when read back, see
+:mod:`nodeflow.runtime.arrow_tables`), a file-backed table as its recipe
+(``.table.json``: the file it reads, that file's size and time, the selected rows
+in ``.rows.npy`` beside it; no copy of the data), a model as ``.keras``, a
 normalizer as ``.json``.  Networks are not stored: they are rebuilt from the
 workflow, which is cheap.
 """
@@ -13,7 +16,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-SUFFIX = {"table": ".npz", "model": ".keras", "normalizer": ".json"}
+SUFFIX = {"table": ".arrow", "model": ".keras", "normalizer": ".json"}
+RECIPE_SUFFIX = ".table.json"  # a file-backed table: its recipe instead of its rows
+ROWS_SUFFIX = ".rows.npy"
 SUMMARY_SUFFIX = ".summary.json"  # beside a stored model: its layers, read without TensorFlow
 
 
@@ -23,8 +28,32 @@ def node_folder(run_dir: str | os.PathLike, node_id: str) -> Path:
 
 
 def output_path(run_dir: str | os.PathLike, node_id: str, port: str, port_type: str) -> Path:
-    """Where a run keeps a node's output port value: ``<run>/nodes/<node>/<port><suffix>``."""
-    return node_folder(run_dir, node_id) / f"{port}{SUFFIX[port_type]}"
+    """Where a run keeps a node's output port value: ``<run>/nodes/<node>/<port><suffix>``
+    (for a table, its recipe when it was file-backed)."""
+    return value_path(node_folder(run_dir, node_id), port, port_type)
+
+
+def value_path(folder: Path, name: str, port_type: str) -> Path:
+    if port_type == "table":
+        recipe = folder / f"{name}{RECIPE_SUFFIX}"
+        if recipe.exists():
+            return recipe
+    return folder / f"{name}{SUFFIX[port_type]}"
+
+
+def is_valid(path: Path) -> bool:
+    """Whether a stored value can still be loaded: a recipe is valid while its file is unchanged."""
+    if not path.exists():
+        return False
+    if path.name.endswith(RECIPE_SUFFIX):
+        from .file_table import FileTable
+
+        try:
+            recipe = json.loads(path.read_text(encoding="utf-8"))
+            FileTable.from_recipe(recipe, path.parent)
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+    return True
 
 
 def storable(port_type: str) -> bool:
@@ -37,12 +66,26 @@ def save_value(port_type: str, value: Any, folder: Path, name: str) -> Path:
     path = folder / f"{name}{SUFFIX[port_type]}"
     tmp = folder / f".{name}.tmp{SUFFIX[port_type]}"
     if port_type == "table":
-        import numpy as np
+        from .arrow_tables import write_table
+        from .file_table import FileTable
 
-        arrays = {f"c{i}": np.asarray(value[column]) for i, column in enumerate(value.column_names)}
-        meta = np.array(json.dumps({"columns": value.column_names, "rows": value.num_rows}))
-        with open(tmp, "wb") as handle:
-            np.savez(handle, __meta__=meta, **arrays)
+        recipe_path = folder / f"{name}{RECIPE_SUFFIX}"
+        if isinstance(value, FileTable):
+            rows_file = None
+            if value.rows is not None:
+                import numpy as np
+
+                rows_file = f"{name}{ROWS_SUFFIX}"
+                np.save(folder / f".{name}.tmp.npy", np.asarray(value.rows))
+                os.replace(folder / f".{name}.tmp.npy", folder / rows_file)
+            recipe_tmp = folder / f".{name}.tmp{RECIPE_SUFFIX}"
+            recipe_tmp.write_text(json.dumps(value.to_recipe(rows_file), indent=1), encoding="utf-8")
+            os.replace(recipe_tmp, recipe_path)
+            path.unlink(missing_ok=True)
+            return recipe_path
+        recipe_path.unlink(missing_ok=True)
+        write_table(value, path)
+        return path
     elif port_type == "model":
         value.save(tmp)
         summary = folder / f"{name}{SUMMARY_SUFFIX}"
@@ -102,29 +145,25 @@ def _size(shape) -> int:
 
 def stored_columns(path: Path) -> list[str] | None:
     """Column names of a stored table, read without loading its arrays (None if unreadable)."""
-    import zipfile
+    if path.name.endswith(RECIPE_SUFFIX):
+        try:
+            return list(json.loads(path.read_text(encoding="utf-8"))["columns"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+    from .arrow_tables import stored_columns as arrow_columns
 
-    try:
-        with zipfile.ZipFile(path) as archive, archive.open("__meta__.npy") as handle:
-            import numpy as np
-
-            return list(json.loads(str(np.lib.format.read_array(handle, allow_pickle=False)))["columns"])
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return None
+    return arrow_columns(path)
 
 
 def load_value(port_type: str, path: Path) -> Any:
     if port_type == "table":
-        import numpy as np
+        if path.name.endswith(RECIPE_SUFFIX):
+            from .file_table import FileTable
 
-        from .table import Table
+            return FileTable.from_recipe(json.loads(path.read_text(encoding="utf-8")), path.parent)
+        from .arrow_tables import read_table
 
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["__meta__"]))
-            columns = {name: data[f"c{i}"] for i, name in enumerate(meta["columns"])}
-        if not columns:
-            return Table({})
-        return Table(columns)
+        return read_table(path)
     if port_type == "model":
         from nodeflow.keras import load_keras
 

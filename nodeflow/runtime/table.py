@@ -13,9 +13,13 @@ import numpy as np
 
 
 class Table(Mapping[str, np.ndarray]):
-    """An immutable, ordered mapping of column name -> array with equal row counts."""
+    """An immutable, ordered mapping of column name -> array with equal row counts.
 
-    def __init__(self, columns: Mapping[str, np.ndarray]):
+    ``augmentations`` are random image changes (``{"op": ..., "column": ..., ...}`` dicts,
+    see :mod:`nodeflow.runtime.augment`) that the learner applies per batch while
+    training; they travel with the table, the arrays stay unchanged."""
+
+    def __init__(self, columns: Mapping[str, np.ndarray], augmentations: tuple = ()):
         cols = {str(name): np.asarray(values) for name, values in columns.items()}
         lengths = {name: (arr.shape[0] if arr.ndim else None) for name, arr in cols.items()}
         if any(n is None for n in lengths.values()):
@@ -28,6 +32,20 @@ class Table(Mapping[str, np.ndarray]):
             arr.setflags(write=False)
         self._columns = cols
         self._rows = next(iter(lengths.values()), 0)
+        self.augmentations = tuple(augmentations)
+
+    def with_augmentations(self, augmentations) -> "Table":
+        """This table (same arrays, no copy) with ``augmentations`` instead of its own."""
+        return Table(self._columns, augmentations)
+
+    def column_info(self, name: str) -> tuple[np.dtype, tuple[int, ...]]:
+        """``(dtype, shape of one row)`` of a column, e.g. ``(uint8, (64, 64, 3))``."""
+        arr = self[name]
+        return arr.dtype, tuple(arr.shape[1:])
+
+    @property
+    def nbytes(self) -> int:
+        return sum(arr.nbytes for arr in self._columns.values())
 
     @property
     def num_rows(self) -> int:

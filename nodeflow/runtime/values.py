@@ -12,13 +12,16 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nodeflow.core.errors import NodeRunError
 
 from .table import Table
+
+if TYPE_CHECKING:
+    from .file_table import FileTable
 
 FORMAT = "nodeflow.normalizer"
 VERSION = 1
@@ -86,13 +89,17 @@ class Normalizer:
     @classmethod
     def fit(
         cls,
-        table: Table,
+        table: Table | FileTable,
         columns: list[str],
         method: str,
         new_min: float = 0.0,
         new_max: float = 1.0,
     ) -> "Normalizer":
-        """Fit ``method`` on ``columns`` of ``table``; errors name the ``columns`` parameter."""
+        """Fit ``method`` on ``columns`` of ``table``; errors name the ``columns`` parameter.
+
+        The statistics come from one pass over each column in blocks (a file-backed
+        table is streamed; an in-memory one is a single block), so a table larger than
+        memory can be fitted."""
         if method not in METHODS:
             raise NodeRunError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
         _check_columns(table, columns, "columns")
@@ -100,23 +107,25 @@ class Normalizer:
             raise NodeRunError("table: expected at least one row to fit the normalizer on, got an empty table")
         parameters: dict[str, dict[str, float]] = {}
         for name in columns:
-            values = np.asarray(table[name], dtype=np.float64)
-            if np.isnan(values).all():
+            stats = _Moments()
+            for block in column_blocks(table, name):
+                stats.add(block)
+            if stats.count == 0:
                 raise NodeRunError(
                     f"columns: expected column {name!r} to have at least one value, "
                     f"got only missing values"
                 )
             if method == "min_max":
                 parameters[name] = {
-                    "min": float(np.nanmin(values)),
-                    "max": float(np.nanmax(values)),
+                    "min": stats.min,
+                    "max": stats.max,
                     "new_min": float(new_min),
                     "new_max": float(new_max),
                 }
             elif method == "z_score":
-                parameters[name] = {"mean": float(np.nanmean(values)), "std": float(np.nanstd(values))}
+                parameters[name] = {"mean": stats.mean, "std": stats.std}
             else:
-                largest = float(np.nanmax(np.abs(values)))
+                largest = max(abs(stats.min), abs(stats.max))
                 power = math.floor(math.log10(largest)) + 1 if largest > 0 else 0
                 parameters[name] = {"power": power}
         return cls(method, parameters)
@@ -152,7 +161,7 @@ class Normalizer:
         for name in self.columns:
             arr = table[name]
             out[name] = self._map_values(name, arr.astype(np.float64), inverse).astype(_out_dtype(arr), copy=False)
-        return Table(out)
+        return Table(out, table.augmentations)
 
     def _map_values(self, column: str, x: np.ndarray, inverse: bool) -> np.ndarray:
         # written per method rather than as x * scale + offset, so that e.g. the fitted
@@ -200,11 +209,58 @@ class Normalizer:
                                             for k, v in columns.items()})
 
 
+def column_blocks(table, name: str):
+    """A column's values block by block: the whole array of an in-memory table, blocks of
+    rows of a file-backed one (an image column of it is decoded whole, after the memory
+    check of :meth:`FileTable.column`)."""
+    from .file_table import FileTable
+
+    if not isinstance(table, FileTable):
+        return [table[name]]
+    if table.is_image(name):
+        return [table.column(name)]
+    return (block[name] for block in table.chunks([name]))
+
+
+class _Moments:
+    """Count, mean, sum of squared deviations, minimum and maximum of the values seen, merged
+    block by block (Chan et al.'s parallel update), NaN left out: the same statistics as
+    ``np.nanmean`` / ``np.nanstd`` / ``np.nanmin`` / ``np.nanmax`` over all the values."""
+
+    def __init__(self):
+        self.count = 0
+        self.mean = 0.0
+        self.m2 = 0.0
+        self.min = math.inf
+        self.max = -math.inf
+
+    def add(self, block: np.ndarray) -> None:
+        values = np.asarray(block, dtype=np.float64).reshape(-1)
+        values = values[~np.isnan(values)]
+        n = values.size
+        if n == 0:
+            return
+        mean = float(values.mean())
+        m2 = float(np.square(values - mean).sum())
+        total = self.count + n
+        delta = mean - self.mean
+        self.mean += delta * n / total
+        self.m2 += m2 + delta * delta * self.count * n / total
+        self.count = total
+        self.min = min(self.min, float(values.min()))
+        self.max = max(self.max, float(values.max()))
+
+    @property
+    def std(self) -> float:
+        return math.sqrt(self.m2 / self.count) if self.count else 0.0
+
+
 def _finite(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _check_columns(table: Table, columns: list[str], where: str, fitted: list[str] | None = None) -> None:
+def _check_columns(table: Table | FileTable, columns: list[str], where: str,
+                   fitted: list[str] | None = None) -> None:
     missing = [c for c in columns if c not in table]
     if missing:
         shown = ", ".join(repr(c) for c in missing)
@@ -214,7 +270,7 @@ def _check_columns(table: Table, columns: list[str], where: str, fitted: list[st
             f"{where}: expected existing columns{extra}, got {shown}; the table has: {known}"
         )
     for name in columns:
-        arr = table[name]
+        arr = np.empty(0, dtype=table.column_info(name)[0])  # the type alone: nothing is read
         if not _numeric(arr):
             raise NodeRunError(
                 f"{where}: expected numeric columns, column {name!r} holds {_kind_text(arr)}"

@@ -45,18 +45,19 @@ def require_columns(table, names, param: str) -> None:
 
 
 def require_flat(table, name: str, param: str) -> None:
-    arr = table[name]
-    if arr.ndim != 1:
+    """Checked from the column's type alone, so a file-backed table reads nothing."""
+    if table.column_info(name)[1]:
         raise NodeRunError(
-            f"{param}: expected a column with one value per row, column {name!r} holds {kind_text(arr)}"
+            f"{param}: expected a column with one value per row, column {name!r} holds "
+            f"{column_kind(table, name)}"
         )
 
 
 def require_numeric(table, name: str, param: str, why: str = "") -> None:
-    arr = table[name]
-    if not is_numeric(arr):
+    if table.column_info(name)[0].kind not in "biuf":
         reason = f" ({why})" if why else ""
-        raise NodeRunError(f"{param}: expected numeric columns{reason}, column {name!r} holds {kind_text(arr)}")
+        raise NodeRunError(f"{param}: expected numeric columns{reason}, column {name!r} holds "
+                           f"{column_kind(table, name)}")
 
 
 def require_rows(table, port: str = "table") -> None:
@@ -81,13 +82,45 @@ def flat_column(table, params, param: str = "column") -> str:
 
 
 def input_table(inputs, port: str = "table"):
+    """The table on ``port``, in memory: a file-backed table is loaded whole, after a check
+    that it fits (a node that streams uses :func:`any_table` instead)."""
+    from nodeflow.runtime.file_table import FileTable
+
+    value = any_table(inputs, port)
+    if isinstance(value, FileTable):
+        return value.materialize(port)
+    return value
+
+
+def any_table(inputs, port: str = "table"):
+    """The table on ``port`` as it came: a Table in memory or a file-backed FileTable."""
+    from nodeflow.runtime.file_table import FileTable
     from nodeflow.runtime.table import Table
 
     value = inputs.get(port)
-    if not isinstance(value, Table):
+    if not isinstance(value, (Table, FileTable)):
         found = "nothing" if value is None else type(value).__name__
         raise NodeRunError(f"{port}: expected a table on the input port, got {found}")
     return value
+
+
+def is_file_table(table) -> bool:
+    from nodeflow.runtime.file_table import FileTable
+
+    return isinstance(table, FileTable)
+
+
+def column_values(table, name: str):
+    """One column of either kind of table, in memory (a file-backed one reads that column)."""
+    return table.column(name) if is_file_table(table) else table[name]
+
+
+def column_kind(table, name: str) -> str:
+    """:func:`kind_text` from the column's type alone (nothing is read)."""
+    import numpy as np
+
+    dtype, shape = table.column_info(name)
+    return kind_text(np.empty((0, *shape), dtype=dtype))
 
 
 def missing_mask(arr):
@@ -110,10 +143,13 @@ def missing_mask(arr):
 
 
 def take_rows(table, index):
-    """A new table with the rows ``index`` (an integer array or a boolean mask)."""
+    """A new table with the rows ``index`` (a boolean mask or increasing row numbers); a
+    file-backed table gives a new recipe over the same file (nothing is copied)."""
     from nodeflow.runtime.table import Table
 
-    return Table({name: arr[index] for name, arr in table.items()})
+    if is_file_table(table):
+        return table.take(index)
+    return Table({name: arr[index] for name, arr in table.items()}, table.augmentations)
 
 
 def with_columns(table, new: dict, drop=()):
@@ -122,7 +158,7 @@ def with_columns(table, new: dict, drop=()):
 
     out = {name: arr for name, arr in table.items() if name not in drop}
     out.update(new)
-    return Table(out)
+    return Table(out, table.augmentations)
 
 
 def resolve_path(context, value: str) -> str:

@@ -9,8 +9,9 @@ from nodeflow.core.spec import NodeSpec
 
 from ._common import (
     TABLE_IN,
+    any_table,
     check_cancelled,
-    input_table,
+    column_values,
     log,
     missing_mask,
     require_columns,
@@ -40,7 +41,8 @@ def _largest_remainder(total: int, weights):
 
 
 def first_rows_mask(table, size: int, sampling: str, stratify: str | None, seed, context=None):
-    """Boolean mask of the rows that go to the first partition."""
+    """Boolean mask of the rows that go to the first partition; of a file-backed table only
+    the stratify column is read."""
     import numpy as np
 
     n = table.num_rows
@@ -52,7 +54,7 @@ def first_rows_mask(table, size: int, sampling: str, stratify: str | None, seed,
     if sampling == "random":
         mask[rng.permutation(n)[:size]] = True
         return mask
-    values = table[stratify]
+    values = column_values(table, stratify)
     if missing_mask(values).any():
         warn(context, f"stratify_column: column {stratify!r} has missing values; they form a class of their own")
     _, classes, counts = np.unique(values, return_inverse=True, return_counts=True)
@@ -68,7 +70,7 @@ def first_rows_mask(table, size: int, sampling: str, stratify: str | None, seed,
 
 
 def partition(context, inputs, params):
-    table = input_table(inputs)
+    table = any_table(inputs)
     require_rows(table)
     n = table.num_rows
     if params["size"] == "fraction":
@@ -102,7 +104,8 @@ PARTITIONING = NodeSpec(
         "partition gets a fraction or a count of the rows, the second the rest. Rows are taken "
         "from the top, at random, or stratified: at random within each class of a column so "
         "both tables keep the class proportions. Both outputs keep the original row order; the "
-        "same seed gives the same split."
+        "same seed gives the same split. A table backed by files stays on disk: both outputs "
+        "are selections of its rows, and only the stratify column is read."
     ),
     inputs=(TABLE_IN,),
     outputs=(

@@ -159,6 +159,8 @@ def read_csv(context, inputs, params):
         # bad cell is reported with its column's name
         column_types={name: pa.string() for name in types},
     )
+    if _large(path):
+        return {"table": _stream_csv(context, path, read, parse, convert, types)}
     try:
         arrow_table = pacsv.read_csv(path, read_options=read, parse_options=parse,
                                      convert_options=convert)
@@ -179,13 +181,87 @@ def read_csv(context, inputs, params):
     return {"table": arrow_to_table(arrow_table, context)}
 
 
+def _large(path: str) -> bool:
+    """Files above the streaming threshold become file-backed tables instead of memory."""
+    import os
+
+    from nodeflow.runtime.memory import stream_above_bytes
+
+    try:
+        return os.path.getsize(path) > stream_above_bytes()
+    except OSError:
+        return False  # the reader reports the missing file
+
+
+def _typed_batch(batch, types, context):
+    """One block of the file with the forced column types applied, as table columns."""
+    import pyarrow as pa
+
+    arrow_table = pa.Table.from_batches([batch])
+    for name, kind in types.items():
+        index = arrow_table.column_names.index(name)
+        column = _cast_text_column(name, arrow_table.column(index), kind, context)
+        arrow_table = arrow_table.set_column(index, name, column)
+    return dict(arrow_to_table(arrow_table, context))
+
+
+def _write_blocks(context, batches, types, describe: str):
+    """Write a file's record batches to the node's own Arrow file: a file-backed table."""
+    from nodeflow.runtime.file_table import FileTableWriter
+
+    writer = FileTableWriter(context.table_file("table"))
+    try:
+        rows = 0
+        for batch in batches:
+            check_cancelled(context)
+            writer.append(_typed_batch(batch, types, context))
+            rows += batch.num_rows
+    except BaseException:
+        writer.abort()
+        raise
+    table = writer.close()
+    log(context, f"{describe}: {rows:,} rows streamed into a file-backed table "
+                 f"({len(table.column_names)} columns); later nodes read it block by block")
+    return table
+
+
+def _stream_csv(context, path, read, parse, convert, types):
+    """A large CSV file, read block by block (pyarrow's streaming reader), never whole."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    read.block_size = 16 << 20
+    try:
+        reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+    except FileNotFoundError:
+        raise NodeRunError(f"path: expected an existing CSV file, got {path} which does not exist") from None
+    except (pa.ArrowInvalid, UnicodeDecodeError, LookupError, OSError) as exc:
+        raise NodeRunError(f"path: cannot read {path} as CSV: {exc}") from None
+    unknown = [name for name in types if name not in reader.schema.names]
+    if unknown:
+        raise NodeRunError(
+            f"column_types: expected columns of the file, got {', '.join(map(repr, unknown))}; "
+            f"the file has: {names_text(reader.schema.names)}"
+        )
+    try:
+        return _write_blocks(context, reader, types, f"read {path}")
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise NodeRunError(
+            f"path: cannot read {path} as CSV: {exc} (a large file is read in blocks and the column "
+            "types are guessed from the first block: force the type of such a column with "
+            "column_types)") from None
+
+
 CSV_READER = NodeSpec(
     type_id="data.CsvReader",
     display_name="CSV Reader",
     category="Data/Read",
     family="data",
     description=(
-        "Reads a delimited text file (comma, semicolon or tab separated) into a table. "
+        "Reads a delimited text file (comma, semicolon or tab separated) into a table. A file "
+        "larger than memory comfortably holds (above 512 MiB, or NODEFLOW_STREAM_ABOVE_MIB) is "
+        "read block by block into a file-backed table that later nodes stream, so its size is "
+        "limited by the disk, not the memory. "
         "Columns of numbers become numeric columns, everything else text; cells equal to one "
         "of the missing-value markers become missing (NaN in numeric columns, empty text in "
         "text columns). Column types can be forced, e.g. to keep postcodes as text."
@@ -239,6 +315,12 @@ def read_parquet(context, inputs, params):
                 f"columns: expected columns of the file, got {', '.join(map(repr, unknown))}; "
                 f"the file has: {names_text(schema.names)}"
             )
+    if _large(path):
+        try:
+            batches = pq.ParquetFile(path).iter_batches(batch_size=65_536, columns=columns)
+            return {"table": _write_blocks(context, batches, {}, f"read {path}")}
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise NodeRunError(f"path: cannot read {path} as Parquet: {exc}") from None
     try:
         arrow_table = pq.read_table(path, columns=columns)
     except (pa.ArrowInvalid, OSError) as exc:
@@ -252,7 +334,9 @@ PARQUET_READER = NodeSpec(
     category="Data/Read",
     family="data",
     description=(
-        "Reads an Apache Parquet file into a table. Numbers, text, true/false values and dates "
+        "Reads an Apache Parquet file into a table; a large file (above 512 MiB, or "
+        "NODEFLOW_STREAM_ABOVE_MIB) is read batch by batch into a file-backed table that later "
+        "nodes stream. Numbers, text, true/false values and dates "
         "keep their types; nulls become NaN in numeric columns and empty text in text columns. "
         "Fixed-size list columns (one tensor per row) become n-d array columns, so image data "
         "written by another tool arrives as a (rows, ...) array."
@@ -280,14 +364,8 @@ def _matches(name: str, patterns) -> bool:
 
 
 def read_image_folder(context, inputs, params):
+    """List the files and labels; decoding happens where the rows are consumed."""
     from pathlib import Path
-
-    import numpy as np
-
-    try:
-        from PIL import Image, UnidentifiedImageError
-    except ImportError:  # pragma: no cover - depends on the installation
-        raise NodeRunError("The Image Folder Reader needs the Pillow package: pip install pillow") from None
 
     root = Path(resolve_path(context, params["path"]))
     if not root.is_dir():
@@ -302,6 +380,7 @@ def read_image_folder(context, inputs, params):
                            "which has no sub-folders")
     files, labels = [], []
     for folder in classes:
+        check_cancelled(context)
         found = sorted(
             f for f in folder.rglob("*")
             if f.is_file() and _matches(f.name, patterns)
@@ -315,34 +394,28 @@ def read_image_folder(context, inputs, params):
         raise NodeRunError(f"patterns: expected image files matching {' '.join(patterns)} in the class "
                            f"folders of {root} ({names_text([c.name for c in classes])}), found none")
 
+    import numpy as np
+
+    from nodeflow.runtime.file_table import CHUNK_ROWS, FileTableWriter
+    from nodeflow.runtime.images import ImageColumn
+
     height, width = params["target_size"]
-    mode, channels = ("L", 1) if params["color_mode"] == "grayscale" else ("RGB", 3)
-    resample = {"nearest": Image.Resampling.NEAREST, "bilinear": Image.Resampling.BILINEAR,
-                "bicubic": Image.Resampling.BICUBIC, "lanczos": Image.Resampling.LANCZOS}[
-        params["interpolation"]]
-    images = np.empty((len(files), height, width, channels), dtype=np.float32)
-    for i, file in enumerate(files):
-        if i % 64 == 0:
-            check_cancelled(context)
-        try:
-            with Image.open(file) as img:
-                img = img.convert(mode)
-                if img.size != (width, height):
-                    img = img.resize((width, height), resample)
-                images[i] = np.asarray(img, dtype=np.float32).reshape(height, width, channels)
-        except (UnidentifiedImageError, OSError, ValueError) as exc:
-            raise NodeRunError(f"path: cannot read {file} as an image: {exc}") from None
-
-    from nodeflow.runtime.table import Table
-
+    channels = 1 if params["color_mode"] == "grayscale" else 3
+    relative = np.array([f.relative_to(root).as_posix() for f in files], dtype=str)
+    image = ImageColumn(root=str(root), source="__source__:image", height=height, width=width,
+                        channels=channels, interpolation=params["interpolation"])
+    writer = FileTableWriter(context.table_file("table"), {"image": image})
+    labels_array = np.array(labels, dtype=str)
+    for start in range(0, len(files), CHUNK_ROWS):  # blocks, so a page of a view reads one block
+        part = slice(start, start + CHUNK_ROWS)
+        writer.append({"__source__:image": relative[part], "label": labels_array[part],
+                       "path": relative[part]}, order=["image", "label", "path"])
+    table = writer.close()
     counts = dict(zip(*np.unique(np.array(labels), return_counts=True)))
-    log(context, f"read {len(files)} images of {len(counts)} classes ("
-                 + ", ".join(f"{k}: {v}" for k, v in counts.items()) + ")")
-    return {"table": Table({
-        "image": images,
-        "label": np.array(labels, dtype=str),
-        "path": np.array([f.relative_to(root).as_posix() for f in files], dtype=str),
-    })}
+    log(context, f"listed {len(files)} images of {len(counts)} classes ("
+                 + ", ".join(f"{k}: {v}" for k, v in counts.items()) + "); they are decoded while "
+                 "the rows are consumed")
+    return {"table": table}
 
 
 IMAGE_FOLDER_READER = NodeSpec(
@@ -352,13 +425,17 @@ IMAGE_FOLDER_READER = NodeSpec(
     family="data",
     description=(
         "Reads a folder of images with one sub-folder per class (e.g. photos/cat/*.jpg, "
-        "photos/dog/*.jpg), as Keras's image_dataset_from_directory does. Every image is "
-        "resized to the target size and becomes one row: column 'image' holds all images as "
-        "one (rows, height, width, channels) float32 array with values 0 to 255, column "
-        "'label' the class (sub-folder) name and column 'path' the file below the folder. "
-        "Rows are ordered by class, then file name. Needs the Pillow package."
+        "photos/dog/*.jpg), as Keras's image_dataset_from_directory does, however many images "
+        "there are: the reader only lists the files; each image is decoded and resized to the "
+        "target size when its rows are consumed, in parallel inside the learner's or "
+        "executor's tf.data pipeline, so memory stays flat. One row per image: column 'image' "
+        "(height, width, channels) uint8 values 0 to 255 (rescale inside the network, e.g. with "
+        "a Rescaling layer), column 'label' the class (sub-folder) name and column 'path' the "
+        "file below the folder. Rows are ordered by class, then file name. PNG, JPEG, GIF (first "
+        "frame) and BMP files are read."
     ),
-    outputs=(Port("table", "table", "One row per image: image (rows, h, w, c), label and path columns."),),
+    outputs=(Port("table", "table", "One row per image: image (h, w, c) uint8 decoded on demand, label "
+                                    "and path columns."),),
     params=(
         FileParam(name="path", mode="folder",
                   help="The folder whose sub-folders are the classes; files in sub-folders of a "

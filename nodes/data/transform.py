@@ -18,9 +18,12 @@ from nodeflow.core.spec import NodeSpec
 
 from ._common import (
     TABLE_IN,
+    any_table,
     check_cancelled,
+    column_kind,
     flat_column,
     input_table,
+    is_file_table,
     kind_text,
     log,
     missing_mask,
@@ -37,10 +40,35 @@ NORMALIZER_PORT_HELP = "The fitted normalization parameters, to apply the same s
 
 
 # -- Normalizer -------------------------------------------------------------------------
+IMAGES_IN_MEMORY = (
+    "Image columns of a table backed by files are decoded only as rows are consumed; "
+    "rewriting one loads the whole table (when it fits in memory), so images are better "
+    "scaled inside the network by a Rescaling layer."
+)
+
+
+def streamed_table(inputs, rewritten, port: str = "table"):
+    """The input table as it came (a file-backed one stays on disk), unless a file-backed
+    table's decoded image column is among the ``rewritten`` columns: that cannot be written
+    back block by block, so the table is loaded whole (after the memory check)."""
+    table = any_table(inputs, port)
+    if is_file_table(table) and any(table.is_image(n) for n in rewritten if n in table):
+        return input_table(inputs, port)
+    return table
+
+
+def map_table(context, table, function, port: str = "table"):
+    """``function`` (in-memory table -> table with the same rows) applied to ``table``: at
+    once in memory, block by block into a new file for a file-backed table."""
+    if is_file_table(table):
+        return table.map_chunks(function, context.table_file(port), context)
+    return function(table)
+
+
 def normalize(context, inputs, params):
     from nodeflow.runtime.values import Normalizer
 
-    table = input_table(inputs)
+    table = streamed_table(inputs, params["columns"])
     require_rows(table)
     names = params["columns"]
     require_columns(table, names, "columns")
@@ -52,7 +80,7 @@ def normalize(context, inputs, params):
     for name in names:
         log(context, f"column {name!r}: {normalizer.method} with "
                      + ", ".join(f"{k}={v:g}" for k, v in normalizer.parameters[name].items()))
-    return {"table": normalizer.apply(table), "normalizer": normalizer}
+    return {"table": map_table(context, table, normalizer.apply), "normalizer": normalizer}
 
 
 NORMALIZER = NodeSpec(
@@ -66,7 +94,8 @@ NORMALIZER = NodeSpec(
         "deviation, decimal scaling divides by a power of ten so every value lies in (-1, 1). "
         "Each column gets one scale over all its values (an image column is scaled as a whole). "
         "The fitted parameters leave on the normalizer port, so Normalizer (Apply) scales test "
-        "or new data exactly like the training data."
+        "or new data exactly like the training data. A table backed by files is streamed: "
+        "one pass computes the statistics, a second writes the scaled rows. " + IMAGES_IN_MEMORY
     ),
     inputs=(TABLE_IN,),
     outputs=(
@@ -95,8 +124,8 @@ def apply_normalizer(context, inputs, params):
     if not isinstance(normalizer, Normalizer):
         found = "nothing" if normalizer is None else type(normalizer).__name__
         raise NodeRunError(f"normalizer: expected a fitted normalizer on the input port, got {found}")
-    table = input_table(inputs)
-    out = normalizer.apply(table)
+    table = streamed_table(inputs, normalizer.columns)
+    out = map_table(context, table, normalizer.apply)
     log(context, f"applied {normalizer.method} to {', '.join(normalizer.columns)}")
     return {"table": out}
 
@@ -110,7 +139,8 @@ NORMALIZER_APPLY = NodeSpec(
         "Normalizes a table with parameters fitted earlier by a Normalizer node, e.g. the test "
         "data with the training data's minimum and maximum, so both are scaled identically. "
         "The table needs every column the normalizer was fitted on, with numbers; values "
-        "outside the training range map outside the target range, as they should."
+        "outside the training range map outside the target range, as they should. A table "
+        "backed by files is scaled block by block. " + IMAGES_IN_MEMORY
     ),
     inputs=(
         Port("normalizer", "normalizer", "The normalizer fitted by a Normalizer node."),
@@ -162,47 +192,86 @@ def encode_with(values, categories, column: str, param: str):
     return order[pos_clipped]
 
 
+def distinct_values(table, name: str):
+    """``(sorted distinct values, number of empty cells)`` of a column, in ``np.unique``'s
+    order (numbers numerically, text alphabetically); a file-backed table is read block by
+    block and the blocks' distinct values merged."""
+    import numpy as np
+
+    from nodeflow.runtime.values import column_blocks
+
+    parts, empty = [], 0
+    for values in column_blocks(table, name):
+        parts.append(np.unique(values))
+        empty += int(missing_mask(values).sum())
+    if not parts:
+        return np.empty(0, dtype=table.column_info(name)[0]), 0
+    return np.unique(np.concatenate(parts)), empty
+
+
+def require_categories(table, name: str, param: str) -> None:
+    """A column of exact values: text, integers or true/false (checked from its type)."""
+    kind = table.column_info(name)[0].kind
+    if kind == "f":
+        raise NodeRunError(f"{param}: expected text, integer or true/false columns, column {name!r} "
+                           "holds numbers with decimals; categories must be exact values")
+    if kind not in "biuU":
+        raise NodeRunError(f"{param}: expected text, integer or true/false columns, column {name!r} "
+                           f"holds {column_kind(table, name)}")
+
+
 def category_to_number(context, inputs, params):
     import numpy as np
 
     from nodeflow.runtime.table import Table
 
-    table = input_table(inputs)
+    table = any_table(inputs)
     names = params["columns"]
     require_columns(table, names, "columns")
     mapping = inputs.get("mapping")
     if mapping is not None:
+        mapping = input_table(inputs, "mapping")
         require_columns(mapping, ["column", "category", "code"], "mapping")
-    new, rows = {}, {"column": [], "category": [], "code": []}
+    streamed = is_file_table(table)
+    new, fitted, rows = {}, {}, {"column": [], "category": [], "code": []}
     for name in names:
         require_flat(table, name, "columns")
-        values = table[name]
-        if values.dtype.kind == "f":
-            raise NodeRunError(f"columns: expected text, integer or true/false columns, column {name!r} "
-                               "holds numbers with decimals; categories must be exact values")
-        if values.dtype.kind not in "biuU":
-            raise NodeRunError(f"columns: expected text, integer or true/false columns, column {name!r} "
-                               f"holds {kind_text(values)}")
-        empty = int(missing_mask(values).sum())
+        require_categories(table, name, "columns")
+        if streamed:  # one pass over the column: its categories and empty cells
+            uniques, empty = distinct_values(table, name)
+        else:
+            values = table[name]
+            empty = int(missing_mask(values).sum())
         if empty:
             warn(context, f"column {name!r}: {empty} empty cells; the empty text is a category of its own")
         if mapping is not None:
             categories = _mapping_for(mapping, name)
-            codes = encode_with(values, categories, name, "mapping")
+            if not streamed:
+                new[name] = encode_with(values, categories, name, "mapping").astype(np.int64)
+        elif streamed:
+            categories = uniques.astype(str)
         else:
             uniques, codes = np.unique(values, return_inverse=True)
             categories = uniques.astype(str)
-        new[name] = codes.reshape(-1).astype(np.int64)
+            new[name] = codes.reshape(-1).astype(np.int64)
+        fitted[name] = categories
         rows["column"] += [name] * len(categories)
         rows["category"] += categories.tolist()
         rows["code"] += list(range(len(categories)))
         log(context, f"column {name!r}: {len(categories)} categories coded 0..{len(categories) - 1}")
+    param = "mapping" if mapping is not None else "columns"
+
+    def encode(block):
+        return with_columns(block, {name: encode_with(block[name], categories, name, param).astype(np.int64)
+                                    for name, categories in fitted.items()})
+
     mapping_out = Table({
         "column": np.array(rows["column"], dtype=str),
         "category": np.array(rows["category"], dtype=str),
         "code": np.array(rows["code"], dtype=np.int64),
     })
-    return {"table": with_columns(table, new), "mapping": mapping_out}
+    out = map_table(context, table, encode) if streamed else with_columns(table, new)
+    return {"table": out, "mapping": mapping_out}
 
 
 CATEGORY_TO_NUMBER = NodeSpec(
@@ -215,7 +284,8 @@ CATEGORY_TO_NUMBER = NodeSpec(
         "sorted order of the distinct values, e.g. setosa=0, versicolor=1, virginica=2: the "
         "labels a sparse categorical cross-entropy loss expects. The codes leave on the mapping "
         "port; connect that mapping to another Category to Number's mapping input to code test "
-        "data the same way (an unknown category is then an error)."
+        "data the same way (an unknown category is then an error). A table backed by files is "
+        "streamed: one pass per column finds its categories, a second writes the codes."
     ),
     inputs=(
         TABLE_IN,
@@ -239,33 +309,44 @@ CATEGORY_TO_NUMBER = NodeSpec(
 def one_hot(context, inputs, params):
     import numpy as np
 
-    table = input_table(inputs)
+    table = any_table(inputs)
     column = flat_column(table, params)
-    values = table[column]
-    if values.dtype.kind not in "biuU":
+    if table.column_info(column)[0].kind not in "biuU":
         raise NodeRunError(f"column: expected a text, integer or true/false column, column {column!r} "
-                           f"holds {kind_text(values)}")
+                           f"holds {column_kind(table, column)}")
+    codes = None
     if params["categories"]:
         categories = np.array(params["categories"], dtype=str)
-        codes = encode_with(values, categories, column, "categories")
+    elif is_file_table(table):  # the vocabulary from a streaming pass over the column
+        categories = distinct_values(table, column)[0].astype(str)
     else:
-        uniques, codes = np.unique(values, return_inverse=True)
-        categories = uniques.astype(str)
-        codes = codes.reshape(-1)
-    encoded = np.zeros((table.num_rows, len(categories)), dtype=np.float32)
-    encoded[np.arange(table.num_rows), codes] = 1.0
+        uniques, codes = np.unique(table[column], return_inverse=True)
+        categories, codes = uniques.astype(str), codes.reshape(-1)
     if params["output"] == "array":
-        new = {f"{column}_onehot": encoded}
+        names = [f"{column}_onehot"]
     else:
-        new = {f"{column}_{cat}": encoded[:, i] for i, cat in enumerate(categories.tolist())}
-        clash = [n for n in new if n in table and n != column]
+        names = [f"{column}_{cat}" for cat in categories.tolist()]
+        clash = [n for n in names if n in table and n != column]
         if clash:
             raise NodeRunError(f"output: expected new column names, but {', '.join(map(repr, clash))} "
                                "already exist in the table")
+    drop = () if params["keep_column"] else (column,)
+
+    def encode(block, codes=None):
+        if codes is None:
+            codes = encode_with(block[column], categories, column, "categories")
+        encoded = np.zeros((block.num_rows, len(categories)), dtype=np.float32)
+        encoded[np.arange(block.num_rows), codes] = 1.0
+        if params["output"] == "array":
+            new = {names[0]: encoded}
+        else:
+            new = {name: encoded[:, i] for i, name in enumerate(names)}
+        return with_columns(block, new, drop=drop)
+
+    out = encode(table, codes) if codes is not None else map_table(context, table, encode)
     log(context, f"column {column!r}: {len(categories)} categories in this order: "
                  + ", ".join(categories.tolist()))
-    drop = () if params["keep_column"] else (column,)
-    return {"table": with_columns(table, new, drop=drop)}
+    return {"table": out}
 
 
 ONE_HOT = NodeSpec(
@@ -278,7 +359,8 @@ ONE_HOT = NodeSpec(
         "category and 0 elsewhere, categories in sorted order unless listed. By default the "
         "vectors form one float32 array column '<column>_onehot' of shape (rows, categories), "
         "ready as the target of a categorical cross-entropy loss or as a network input; "
-        "alternatively one 0/1 column per category named '<column>_<category>'."
+        "alternatively one 0/1 column per category named '<column>_<category>'. A table backed "
+        "by files is streamed: one pass finds the categories, a second writes the encoding."
     ),
     inputs=(TABLE_IN,),
     outputs=(Port("table", "table", "The table with the one-hot encoding added."),),
@@ -424,7 +506,9 @@ TEXT_TO_SEQUENCE = NodeSpec(
         "every non-letter; the most frequent words of this table form the vocabulary (index 2 "
         "is the most frequent word; 0 is padding, 1 any word outside the vocabulary); each "
         "sequence is padded or cut to the length. The output is an int32 (rows, length) column; "
-        "the log gives the vocabulary size to use as the Embedding's input_dim."
+        "the log gives the vocabulary size to use as the Embedding's input_dim. This node needs "
+        "the whole table in memory: a table backed by files is loaded whole when it fits, and "
+        "is refused with its size when it does not."
     ),
     inputs=(
         TABLE_IN,

@@ -6,7 +6,34 @@ from nodeflow.core.errors import NodeRunError
 from nodeflow.core.params import BoolParam, ChoiceParam, FileParam, TextParam
 from nodeflow.core.ports import Port
 from nodeflow.core.spec import NodeSpec
-from nodes.data._common import input_table, kind_text, log, resolve_path
+from nodes.data._common import any_table, check_cancelled, column_kind, is_file_table, log, resolve_path
+
+
+def _blocks(table):
+    """The table's rows as blocks of NumPy columns: the whole of an in-memory table, blocks
+    read one after the other from a file-backed one (never all of it at once)."""
+    import numpy as np
+
+    if is_file_table(table):
+        empty = True
+        for block in table.chunks():
+            empty = False
+            yield block
+        if empty:  # no rows: still write the header
+            yield {name: np.empty(0, dtype=table.column_info(name)[0]) for name in table.column_names}
+    else:
+        yield dict(table)
+
+
+def _arrow_batch(block: dict, schema=None):
+    """A block as an Arrow record batch: NaN cells become nulls, written as empty cells,
+    which the CSV Reader reads back as missing."""
+    import numpy as np
+    import pyarrow as pa
+
+    arrays = {name: pa.array(np.asarray(arr), from_pandas=arr.dtype.kind == "f") for name, arr in block.items()}
+    batch = pa.record_batch(arrays)
+    return batch if schema is None or batch.schema == schema else batch.cast(schema)
 
 
 def write_csv(context, inputs, params):
@@ -14,38 +41,41 @@ def write_csv(context, inputs, params):
     import tempfile
     from pathlib import Path
 
-    import numpy as np
-    import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    table = input_table(inputs)
-    wide = [name for name, arr in table.items() if arr.ndim > 1]
+    table = any_table(inputs)
+    wide = [name for name in table.column_names if table.column_info(name)[1]]
     if wide:
-        detail = ", ".join(f"{name!r} holds {kind_text(table[name])}" for name in wide)
+        detail = ", ".join(f"{name!r} holds {column_kind(table, name)}" for name in wide)
         raise NodeRunError(
             f"table: expected columns with one value per row, as a CSV cell holds one value, but {detail}; "
             "remove such columns with a Column Filter first"
         )
-    odd = [name for name, arr in table.items() if arr.dtype.kind not in "biufUM"]
+    odd = [name for name in table.column_names if table.column_info(name)[0].kind not in "biufUM"]
     if odd:
         raise NodeRunError(f"table: expected columns of numbers, text, dates or true/false values, "
-                           f"but column {odd[0]!r} holds {kind_text(table[odd[0]])}")
+                           f"but column {odd[0]!r} holds {column_kind(table, odd[0])}")
     path = Path(resolve_path(context, params["path"]))
     if path.is_dir():
         raise NodeRunError(f"path: expected a file path, got {path} which is a folder")
     if path.exists() and params["if_exists"] == "fail":
         raise NodeRunError(f"path: expected a file that does not exist yet (if_exists is fail), got {path} "
                            "which exists; set if_exists to overwrite to replace it")
-    # NaN cells are written as empty cells, which the CSV Reader reads back as missing
-    arrow = pa.table({name: pa.array(np.asarray(arr), from_pandas=arr.dtype.kind == "f")
-                      for name, arr in table.items()})
     options = pacsv.WriteOptions(include_header=params["include_header"], delimiter=params["delimiter"])
     path.parent.mkdir(parents=True, exist_ok=True)
     # write beside the target and rename, so a failed write never leaves half a file behind
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:
-            pacsv.write_csv(arrow, out, options)
+            writer = schema = None
+            for block in _blocks(table):
+                check_cancelled(context)
+                batch = _arrow_batch(block, schema)
+                if writer is None:
+                    schema = batch.schema
+                    writer = pacsv.CSVWriter(out, schema, write_options=options)
+                writer.write_batch(batch)
+            writer.close()
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
@@ -67,7 +97,8 @@ TABLE_WRITER = NodeSpec(
         "row of column names. Missing numbers (NaN) become empty cells, which the CSV Reader "
         "reads back as missing. Columns holding an array per row (images, sequences) cannot "
         "go into a CSV file and are refused. The file is replaced atomically, so it is never "
-        "left half-written."
+        "left half-written. A table backed by files is written block by block, never loaded "
+        "whole."
     ),
     inputs=(Port("table", "table", "The table to write."),),
     params=(

@@ -135,6 +135,26 @@ def _take(table, queue: list[str], target: tuple) -> list[str]:
 def model_inputs(model, table, columns: list[str]):
     """What ``model.predict`` gets for ``table``: an array for a single-input model,
     the model's own input structure (list or dict) for several inputs."""
+    groups, struct = input_groups(model, table, columns)
+    arrays = [_block(table, names, target, dtype) for names, target, dtype in groups]
+    return pack_inputs(struct, arrays)
+
+
+def pack_inputs(struct, arrays):
+    """One array for a single-input model, else the model's input structure."""
+    if struct is None:
+        return arrays[0]
+    from nodeflow.keras import load_keras
+
+    return load_keras().tree.pack_sequence_as(struct, arrays)
+
+
+def input_groups(model, table, columns: list[str]):
+    """Which columns feed which model input: ``([(names, shape, dtype) per input], struct)``,
+    checked against the inputs' shapes with errors naming the columns.  ``struct`` is None
+    for a single input, else the model's input structure (list or dict).  ``table`` may be
+    a zero-row table of the right column types (see :func:`probe_table`): only types and
+    shapes are looked at."""
     specs = _input_specs(model)
     if specs is None or len(specs) == 1:
         target = None if specs is None else specs[0][1]
@@ -146,9 +166,9 @@ def model_inputs(model, table, columns: list[str]):
                 f"feature_columns: the model expects inputs of shape {shape_text((None,) + target)}, "
                 f"the columns give {shape_text(given)}"
             )
-        return arr
+        return [(list(columns), target, dtype)], None
 
-    arrays, queue = [], list(columns)
+    groups, queue = [], list(columns)
     described = ", ".join(f"{n} {shape_text((None,) + s)}" for n, s, _ in specs)
     for name, target, dtype in specs:
         if not queue:
@@ -167,17 +187,33 @@ def model_inputs(model, table, columns: list[str]):
                 f"{'give' if len(taken) > 1 else 'gives'} {shape_text((None,) + arr.shape[1:])} "
                 f"(the {len(specs)} inputs, {described}, take the columns in that order)"
             )
-        arrays.append(arr)
+        groups.append((taken, target, dtype))
     if queue:
         raise NodeRunError(
             f"feature_columns: the model has {len(specs)} inputs ({described}), fed in that order; "
             f"column{'s' if len(queue) > 1 else ''} {', '.join(repr(c) for c in queue)} left over"
         )
     struct = getattr(model, "_inputs_struct", None)
-    if struct is not None:
-        from nodeflow.keras import load_keras
+    return groups, (struct if struct is not None else [None] * len(groups))
 
-        return load_keras().tree.pack_sequence_as(struct, arrays)
-    return arrays
+
+def probe_table(table, names):
+    """A one-row table of zeros with the types and row shapes of ``names`` of any kind of
+    table (nothing is read from a file-backed one); unknown names are left out."""
+    import numpy as np
+
+    from nodeflow.runtime.table import Table
+
+    columns = {}
+    for name in dict.fromkeys(names):
+        if name in table:
+            dtype, shape = table.column_info(name)
+            columns[name] = np.zeros((1, *shape), dtype=dtype)
+    return Table(columns)
+
+
+def build_inputs(table, groups) -> list:
+    """The arrays of :func:`input_groups`' groups for the rows of ``table``."""
+    return [_block(table, names, target, dtype) for names, target, dtype in groups]
 
 

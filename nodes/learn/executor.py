@@ -192,39 +192,13 @@ def _kind(mode: str, activation: str | None, values: np.ndarray) -> tuple[str, n
 
 
 # -- the node ------------------------------------------------------------------------
-def execute(context, inputs, params):
+def _prediction_columns(model, result, params, taken) -> tuple[dict, list[str]]:
+    """The new columns for a model's raw ``result`` on some rows, and each output's kind."""
     import numpy as np
     from nodeflow.keras import load_keras
-    from nodeflow.runtime.table import Table
 
     keras = load_keras()
-    model, table = inputs["model"], inputs["table"]
-    columns = list(params["feature_columns"])
     prefix = params["prediction_prefix"]
-    if table.num_rows == 0:
-        raise NodeRunError("table: expected at least one row to predict, got an empty table")
-    x = model_inputs(model, table, columns)
-
-    nan_rows = np.zeros(table.num_rows, bool)
-    for arr in keras.tree.flatten(x):
-        if arr.dtype.kind == "f":
-            nan_rows |= np.isnan(arr.reshape(arr.shape[0], -1)).any(axis=1)
-    if nan_rows.any() and context is not None:
-        context.warn(f"feature_columns: {int(nan_rows.sum())} rows hold missing values (NaN); "
-                     f"their predictions are NaN")
-
-    class _Cancel(keras.callbacks.Callback):
-        def on_predict_batch_end(self, batch, logs=None):
-            if context is not None:
-                context.check_cancelled()
-
-    if context is not None:
-        context.check_cancelled()
-    try:
-        result = model.predict(x, batch_size=params["batch_size"], verbose=0, callbacks=[_Cancel()])
-    except (ValueError, TypeError) as exc:
-        raise NodeRunError(f"feature_columns: the model refused the input: {exc}") from None
-
     outputs = [np.asarray(v) for v in keras.tree.flatten(result)]
     names = _output_names(model, result, len(outputs))
     activations = _output_activations(model, len(outputs))
@@ -235,17 +209,118 @@ def execute(context, inputs, params):
         kinds.append(kind)
         group_prefix = prefix if len(outputs) == 1 else f"{prefix}_{name}"
         for col, arr in prediction_columns(values, group_prefix, kind, params).items():
-            if col in table or col in new:
+            if col in taken or col in new:
                 raise NodeRunError(
                     f"prediction_prefix: the table already has a column {col!r}; choose another prefix"
                 )
             new[col] = arr
+    return new, kinds
+
+
+def _log_predictions(context, rows: int, kinds, new, nan_rows: int) -> None:
+    if context is None:
+        return
+    if nan_rows:
+        context.warn(f"feature_columns: {nan_rows} rows hold missing values (NaN); "
+                     f"their predictions are NaN")
+    readable = {"values": "values", "softmax": "class probabilities", "sigmoid": "a probability",
+                "multilabel": "multi-label probabilities"}
+    context.log(f"predicted {rows:,} rows: {', '.join(readable[k] for k in kinds)} -> {', '.join(new)}")
+
+
+def _cancel_callback(keras, context):
+    class _Cancel(keras.callbacks.Callback):
+        def on_predict_batch_end(self, batch, logs=None):
+            if context is not None:
+                context.check_cancelled()
+
+    return _Cancel()
+
+
+def execute(context, inputs, params):
+    from nodes.data._common import any_table, is_file_table
+
+    table = any_table(inputs, "table")
+    if table.num_rows == 0:
+        raise NodeRunError("table: expected at least one row to predict, got an empty table")
+    if is_file_table(table):
+        return {"table": _execute_streamed(context, inputs["model"], table, params)}
+    return {"table": _execute_in_memory(context, inputs["model"], table, params)}
+
+
+def _execute_in_memory(context, model, table, params):
+    import numpy as np
+    from nodeflow.keras import load_keras
+    from nodeflow.runtime.table import Table
+
+    keras = load_keras()
+    x = model_inputs(model, table, list(params["feature_columns"]))
+    nan_rows = np.zeros(table.num_rows, bool)
+    for arr in keras.tree.flatten(x):
+        if arr.dtype.kind == "f":
+            nan_rows |= np.isnan(arr.reshape(arr.shape[0], -1)).any(axis=1)
     if context is not None:
-        readable = {"values": "values", "softmax": "class probabilities", "sigmoid": "a probability",
-                    "multilabel": "multi-label probabilities"}
-        context.log(f"predicted {table.num_rows} rows: {', '.join(readable[k] for k in kinds)} "
-                    f"-> {', '.join(new)}")
-    return {"table": Table({**table, **new})}
+        context.check_cancelled()
+    try:
+        result = model.predict(x, batch_size=params["batch_size"], verbose=0,
+                               callbacks=[_cancel_callback(keras, context)])
+    except (ValueError, TypeError) as exc:
+        raise NodeRunError(f"feature_columns: the model refused the input: {exc}") from None
+    new, kinds = _prediction_columns(model, result, params, table)
+    _log_predictions(context, table.num_rows, kinds, new, int(nan_rows.sum()))
+    return Table({**table, **new}, table.augmentations)
+
+
+def _execute_streamed(context, model, table, params):
+    """Predict a file-backed table block by block and write the result to a new file: the
+    rows stream through the model and the predictions go to disk, never all in memory."""
+    import numpy as np
+    import tensorflow as tf
+    from nodeflow.keras import load_keras
+    from nodeflow.runtime.file_table import FileTableWriter
+
+    from .feed import BLOCK_ROWS, Feed, raise_pipeline_error
+
+    keras = load_keras()
+    feed = Feed(table, model, list(params["feature_columns"]), None, "table")
+    feed.allow_missing = True  # NaN rows give NaN predictions, as in memory
+    stored = [n for n in table.column_names if not table.is_image(n)]
+    hidden = [img.source for img in table.images.values()]
+    batches = iter(feed.dataset(params["batch_size"], with_targets=False))
+    writer = FileTableWriter(context.table_file("table"), table.images, table.augmentations)
+    pending: list = []  # predicted batches not yet written
+    template = None  # the structure of the model's outputs (a dict keeps its names)
+    kinds, new_names, nan_rows = [], [], 0
+    try:
+        for block in table.chunks(stored + hidden, BLOCK_ROWS):
+            rows = len(block[(stored + hidden)[0]])
+            while sum(len(keras.tree.flatten(p)[0]) for p in pending) < rows:
+                context.check_cancelled()
+                (x,) = next(batches)
+                pending.append(model.predict_on_batch(x))
+                template = pending[-1] if template is None else template
+            flat = [keras.tree.flatten(p) for p in pending]
+            joined = [np.concatenate([f[i] for f in flat]) for i in range(len(flat[0]))]
+            mine = [a[:rows] for a in joined]
+            rest = [a[rows:] for a in joined]
+            pending = [keras.tree.pack_sequence_as(template, rest)] if len(rest[0]) else []
+            result = keras.tree.pack_sequence_as(template, mine)
+            for out in mine:
+                if out.dtype.kind == "f":
+                    nan_rows += int(np.isnan(out.reshape(len(out), -1)).any(axis=1).sum())
+            new, kinds = _prediction_columns(model, result, params, table.column_names)
+            new_names = list(new)
+            writer.append({**{n: block[n] for n in stored}, **new, **{h: block[h] for h in hidden}},
+                          order=table.column_names + new_names)
+    except (tf.errors.OpError, StopIteration) as exc:
+        writer.abort()
+        raise_pipeline_error(feed, exc)
+        raise NodeRunError(f"feature_columns: prediction failed: {str(exc).strip()[:300]}") from None
+    except BaseException:
+        writer.abort()
+        raise
+    _log_predictions(context, table.num_rows, kinds, new_names, nan_rows)
+    return writer.close()
 
 
 NETWORK_EXECUTOR = NodeSpec(
@@ -275,8 +350,10 @@ NETWORK_EXECUTOR = NodeSpec(
                  "float32 matrix. A model with several inputs takes the columns in the order of "
                  "its inputs: a (None, k) input takes columns until it has k values per row, any "
                  "other input takes one column."),
-        IntParam(name="batch_size", default=32, min=1,
-                 help="Rows predicted at once; larger is faster but needs more memory."),
+        IntParam(name="batch_size", default=256, min=1,
+                 help="Rows predicted at once; larger is faster but needs more memory. Predictions "
+                      "do not depend on it (unlike training, prediction gains nothing from small "
+                      "batches)."),
         TextParam(name="prediction_prefix", group="Output", default="prediction", allow_empty=False,
                   help="Start of the names of the new columns: <prefix>_p0, <prefix>_p1, ... for "
                        "class probabilities, <prefix>_class for the class, <prefix> for values."),

@@ -30,7 +30,8 @@ from nodeflow.core.ports import Port
 from nodeflow.core.spec import NodeSpec
 from nodeflow.runtime.events import Event
 
-from .arrays import feature_matrix, model_inputs
+from . import training_defaults
+from .feed import raise_pipeline_error
 from .callbacks import CHECKPOINT_FILE, CHECKPOINT_FOLDER, callback_calls, default_monitor
 
 LOSSES = (
@@ -100,27 +101,27 @@ VALIDATION = Port("validation", "table", "Optional validation data, scored after
 
 
 # --------------------------------------------------------------------------- data
-def _targets(table, params, model):
-    """Target arrays per model output, checked against the loss and the output shapes."""
+def _target_plan(params, model):
+    """``(target columns per model output, loss per output)``, checked against the outputs."""
     loss = params["loss"]
     if params["output_targets"]:
         mapping = params["output_targets"]
         outputs = list(model.output_names)
-        ys, losses = [], []
+        columns, losses = [], []
         for name in outputs:
             spec = mapping.get(name)
             if not isinstance(spec, dict) or "columns" not in spec:
                 raise NodeRunError(f"output_targets: expected an entry {{\"columns\": [...], \"loss\": ...}} "
                                    f"for the model output {name}; outputs are: {', '.join(outputs)}")
-            ys.append(feature_matrix(table, spec["columns"], "output_targets"))
+            columns.append(list(spec["columns"]))
             losses.append(spec.get("loss", loss))
-        return ys, losses
+        return columns, losses
     if not params["target_columns"]:
         raise NodeRunError("target_columns: expected at least one target column, got none")
     if len(model.outputs) != 1:
         raise NodeRunError(f"target_columns: the network has {len(model.outputs)} outputs; map each to "
                            "its columns and loss with output_targets")
-    return [feature_matrix(table, params["target_columns"], "target_columns")], [loss]
+    return [list(params["target_columns"])], [loss]
 
 
 def _check_targets(ys, losses, model, params):
@@ -144,32 +145,20 @@ def _check_targets(ys, losses, model, params):
                                f"columns give {y.shape[1]} values per row")
 
 
-def _sample_arrays(table, params, model, label):
-    """Model inputs (an array, or a tuple for several inputs), target arrays and losses."""
-    import numpy as np
+def _feed(inputs, port, params, model, targets):
+    """The table on ``port`` as a :class:`.feed.Feed` (in memory or streamed from files)."""
+    from nodes.data._common import any_table
 
+    from .feed import Feed
+
+    table = any_table(inputs, port)
     if table.num_rows == 0:
-        raise NodeRunError(f"{label}: expected at least one row, got an empty table")
-    x = model_inputs(model, table, params["feature_columns"])
-    x = tuple(x) if isinstance(x, list) else x
-    for array in x if isinstance(x, tuple) else [x]:
-        if array.dtype.kind == "f" and np.isnan(array).any():
-            raise NodeRunError(f"feature_columns: {int(np.isnan(array).sum())} missing value(s) (NaN) in "
-                               f"the {label} table; fill or drop them first, e.g. with the Missing Value node")
-    ys, losses = _targets(table, params, model)
-    return x, ys, losses
-
-
-def _dataset(x, ys, batch_size, shuffle, seed, weights=None):
-    import tensorflow as tf
-
-    y = ys[0] if len(ys) == 1 else tuple(ys)
-    parts = (x, y) if weights is None else (x, y, weights)
-    data = tf.data.Dataset.from_tensor_slices(parts)
-    rows = len(ys[0])
-    if shuffle:
-        data = data.shuffle(rows, seed=seed, reshuffle_each_iteration=True)
-    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+        raise NodeRunError(f"{port}: expected at least one row, got an empty table")
+    for name in params["feature_columns"]:
+        if name not in table:
+            known = ", ".join(table.column_names) or "none"
+            raise NodeRunError(f"feature_columns: no column {name!r}; the table has: {known}")
+    return Feed(table, model, params["feature_columns"], targets, port)
 
 
 def _class_weights(y, params):
@@ -193,7 +182,9 @@ def _class_weights(y, params):
 # --------------------------------------------------------------------------- training
 def _progress_callback(keras, context, epochs, steps):
     class Progress(keras.callbacks.Callback):
-        """Batch and epoch events; cancel and stop requests checked after every batch."""
+        """Batch and epoch events; cancel and stop requests checked after every batch, or after
+        every execution of several steps (Keras then reports its last step, which at the end of
+        an epoch may lie past the data: counted as the epoch's last batch)."""
 
         def __init__(self):
             super().__init__()
@@ -209,6 +200,7 @@ def _progress_callback(keras, context, epochs, steps):
         def on_train_batch_end(self, batch, logs=None):
             context.check_cancelled()
             now = time.perf_counter()
+            batch = min(batch, steps - 1) if steps else batch
             if now - self.last_emit >= 0.2 or batch + 1 == steps:
                 self.last_emit = now
                 context.emit(Event.BATCH, epoch=self.epoch + 1, epochs=epochs, batch=batch + 1,
@@ -281,13 +273,17 @@ def _device_description(tf, device_name: str) -> str:
     return platform.processor() or platform.machine() or "CPU"
 
 
-def _adapt_normalization(keras, model, x, context):
+def _adapt_normalization(keras, model, feed, batch_size, context):
     """Normalization layers without mean/variance learn them from the training data."""
     for layer in model.layers:
         if layer.__class__.__name__ != "Normalization" or layer.get_config().get("mean") is not None:
             continue
         probe = keras.Model(model.inputs, layer.input)
-        data = probe.predict(x, verbose=0, batch_size=1024)
+        if feed.streamed:  # one pass over the blocks; the layer accumulates the statistics
+            data = feed.dataset(max(batch_size, 1024), with_targets=False).map(
+                lambda x: probe(x, training=False))
+        else:
+            data = probe.predict(feed.dataset(max(batch_size, 1024), with_targets=False), verbose=0)
         layer.adapt(data)
         context.log(f"adapted {layer.name} to the training data")
 
@@ -302,31 +298,59 @@ def run_learner(context, inputs, params):
     choice = params["device"] if context.device == "auto" else context.device
     if params["seed"] is not None:
         keras.utils.set_random_seed(params["seed"])
-        tf.config.experimental.enable_op_determinism()
+    elif params["deterministic"]:
+        keras.utils.set_random_seed(0)
+        context.log("deterministic without a seed: seeded with 0")
     previous_policy = keras.config.dtype_policy()
-    if params["mixed_precision"]:
-        keras.config.set_dtype_policy("mixed_float16")
+    restore_determinism = training_defaults.set_op_determinism(params["deterministic"])
     try:
         scope, device_name = _device_scope(context, choice)
         context.emit(Event.DEVICE, device=device_name, description=_device_description(tf, device_name))
+        if training_defaults.mixed_precision(params["mixed_precision"], device_name):
+            keras.config.set_dtype_policy("mixed_float16")
+            context.log(f"mixed precision on {device_name}: float16 computations, float32 weights")
         with scope:
             model = inputs["network"].build(name=context.node_id)
-            x, ys, losses = _sample_arrays(inputs["training"], params, model, "training")
+            targets, losses = _target_plan(params, model)
+            feed = _feed(inputs, "training", params, model, targets)
+            ys = feed.target_arrays()
             _check_targets(ys, losses, model, params)
-            validation = None
+            batch_size = params["batch_size"]
+            cache = str(context.node_dir / "cache" / "training") if params["cache"] == "file" else None
+            validation = vfeed = None
             if inputs.get("validation") is not None:
-                vx, vy, _ = _sample_arrays(inputs["validation"], params, model, "validation")
-                validation = _dataset(vx, vy, params["batch_size"], False, None)
-            _adapt_normalization(keras, model, x, context)
+                vfeed = _feed(inputs, "validation", params, model, targets)
+                _check_targets(vfeed.target_arrays(), losses, model, params)
+                validation = vfeed.dataset(batch_size, cache_file=cache and cache.replace("training", "validation"))
+            if cache:
+                (context.node_dir / "cache").mkdir(parents=True, exist_ok=True)
+                for old in (context.node_dir / "cache").iterdir():  # an earlier run's rows
+                    old.unlink()
+            context.log(f"training data: {feed.rows:,} rows, "
+                        + ("streamed from files in blocks" if feed.streamed else "in memory")
+                        + (f", {len(feed.images)} image column(s) decoded in parallel" if feed.images else ""))
+            if feed.augmentations:
+                from nodeflow.runtime.augment import describe
+
+                context.log("augmenting training batches: " + "; ".join(map(describe, feed.augmentations)))
+            _adapt_normalization(keras, model, feed, batch_size, context)
             optimizer = keras_params(SPEC, {"optimizer": params["optimizer"]})["optimizer"]
             try:
                 model.compile(optimizer=optimizer, loss=losses if len(losses) > 1 else losses[0],
-                              metrics=list(params["metrics"]) or None, jit_compile=params["xla"])
+                              metrics=list(params["metrics"]) or None,
+                              jit_compile=training_defaults.jit_compile(params["xla"]),
+                              steps_per_execution=training_defaults.steps_per_execution(
+                                  model, batch_size, feed.steps(batch_size), device_name,
+                                  params["steps_per_execution"]))
             except ValueError as exc:
                 raise NodeRunError(f"metrics: {exc}") from None
+            context.log(f"compiled with XLA {'on' if model.jit_compile else 'off'}, "
+                        f"{model.steps_per_execution} step(s) per execution")
             class_weight = _class_weights(ys[0], params) if len(ys) == 1 else None
-            train = _dataset(x, ys, params["batch_size"], params["shuffle"], params["seed"])
-            steps = math.ceil(len(ys[0]) / params["batch_size"])
+            del ys
+            train = feed.dataset(batch_size, params["shuffle"], params["seed"], training=True,
+                                 cache_file=cache)
+            steps = feed.steps(batch_size)
             progress = _progress_callback(keras, context, params["epochs"], steps)
             callbacks = [progress, *_callbacks(keras, context, params, validation is not None)]
             if validation is None and params["validation_split"] > 0:
@@ -336,10 +360,14 @@ def run_learner(context, inputs, params):
                 history = model.fit(train, validation_data=validation, epochs=params["epochs"],
                                     callbacks=callbacks, class_weight=class_weight, verbose=0,
                                     shuffle=False)  # tf.data shuffles, with the seed
-            except (tf.errors.InvalidArgumentError, ValueError) as exc:
+            except (tf.errors.OpError, ValueError) as exc:
+                for source in (feed, vfeed):
+                    if source is not None:
+                        raise_pipeline_error(source, exc)
                 raise NodeRunError(f"training failed: {str(exc).strip().splitlines()[0][:300]}") from None
     finally:
         keras.config.set_dtype_policy(previous_policy)
+        restore_determinism()
     losses_seen = history.history.get("loss", [])
     if losses_seen and not math.isfinite(losses_seen[-1]):
         raise NodeRunError("loss became NaN: training diverged; lower the learning rate, normalize the "
@@ -365,14 +393,31 @@ def export_training(node_id, spec, params, inputs, ctx):
     seed = params["seed"]
     columns = ", ".join(params["feature_columns"])
     targets = ", ".join(params["target_columns"]) or "see output_targets"
-    lines = [
+    on_cpu = params["device"] == "cpu"
+    helpers = []  # the learner's own functions, copied: the script stands alone
+    steps = params["steps_per_execution"]
+    if steps is None:
+        helpers.append(training_defaults.auto_steps_per_execution)
+        gpu = "False" if on_cpu else 'bool(tf.config.list_physical_devices("GPU"))'
+        steps = f"auto_steps_per_execution(model, {params['batch_size']}, on_gpu={gpu})"
+    mixed = "off" if on_cpu and params["mixed_precision"] == "auto" else params["mixed_precision"]
+    if mixed == "on":
+        ctx.prologue.append('keras.config.set_dtype_policy("mixed_float16")  # the learner\'s mixed precision')
+    elif mixed == "auto":
+        helpers.append(training_defaults.mixed_precision_helps)
+        ctx.prologue += ["if mixed_precision_helps(tf):  # the learner's mixed_precision auto",
+                         f'{INDENT}keras.config.set_dtype_policy("mixed_float16")']
+    lines = [part for helper in helpers
+             for part in (*training_defaults.function_source(helper).splitlines(), "", "")]
+    lines += [
         "def compile_model(model: keras.Model) -> keras.Model:",
         f'{INDENT}"""Compiles as the workflow\'s learner node {node_id} does."""',
         f"{INDENT}model.compile(",
         f"{INDENT}    optimizer={optimizer},",
         f"{INDENT}    loss={loss!r},",
         f"{INDENT}    metrics={list(params['metrics'])!r},",
-        f"{INDENT}    jit_compile={params['xla']!r},",
+        f"{INDENT}    jit_compile={training_defaults.jit_compile(params['xla'])!r},",
+        f"{INDENT}    steps_per_execution={steps},",
         f"{INDENT})",
         f"{INDENT}return model",
         "",
@@ -382,9 +427,12 @@ def export_training(node_id, spec, params, inputs, ctx):
         f"{INDENT}image/sequence column as is); y: {targets}; validation_data: (x, y) or None.",
         f'{INDENT}"""',
     ]
+    if seed is None and params["deterministic"]:
+        seed = 0
     if seed is not None:  # seeded before the layers are made, as the learner does
-        ctx.prologue += [f"keras.utils.set_random_seed({seed})  # the learner's seed",
-                         "tf.config.experimental.enable_op_determinism()"]
+        ctx.prologue.append(f"keras.utils.set_random_seed({seed})  # the learner's seed")
+    if params["deterministic"]:
+        ctx.prologue.append("tf.config.experimental.enable_op_determinism()")
     shuffle = (f".shuffle(len(y), seed={seed!r}, reshuffle_each_iteration=True)"
                if params["shuffle"] else "")
     lines += [
@@ -441,7 +489,10 @@ SPEC = NodeSpec(
         "is), the target columns and a loss that fits them: sparse_categorical_crossentropy for "
         "class numbers 0..k-1 with a softmax output of k units, binary_crossentropy for yes/no "
         "with one sigmoid unit, mean_squared_error for numbers. Connect a validation table to "
-        "watch for overfitting. Set a seed to make a CPU run repeatable."
+        "watch for overfitting. Set a seed to make a CPU run repeatable. Training runs with the "
+        "settings a Keras expert would pick, each under Device: XLA as Keras decides, several "
+        "steps per call into TensorFlow when steps are short, and mixed precision on GPUs "
+        "with tensor cores."
     ),
     inputs=(NETWORK, TRAIN, VALIDATION),
     outputs=(Port("model", "model", "The trained model."),
@@ -464,9 +515,22 @@ SPEC = NodeSpec(
                       help='Extra measures reported each epoch, e.g. ["accuracy"] or ["mae"].'),
         IntParam(name="epochs", group="Training", default=10, min=1, help="Passes over the training data."),
         IntParam(name="batch_size", group="Training", default=32, min=1, help="Rows per training step."),
-        BoolParam(name="shuffle", group="Training", default=True, help="Shuffle the rows before every epoch."),
+        BoolParam(name="shuffle", group="Training", default=True,
+                  help="Shuffle the rows before every epoch: all rows by row number when the data "
+                       "fits in memory; a file-backed table too large for that is read in blocks "
+                       "of 65,536 rows in random order, four blocks shuffled together."),
+        ChoiceParam(name="cache", group="Training", default="none", options=("none", "file"),
+                    help="file keeps the decoded rows (e.g. images) of the first epoch in a file in "
+                         "the run folder and reads them from there in later epochs: faster when "
+                         "decoding costs more than reading, at the cost of disk space. Rows are then "
+                         "shuffled with a 10,000-row buffer."),
         IntParam(name="seed", group="Training", default=None, optional=True, min=0,
-                 help="Random seed for weights, shuffling and dropout; makes CPU runs repeatable."),
+                 help="Random seed for weights, shuffling and dropout; makes CPU runs repeatable "
+                      "on the same machine. For repeatable GPU runs switch on deterministic too."),
+        BoolParam(name="deterministic", group="Training", default=False,
+                  help="Use only deterministic TensorFlow operations, so GPU runs repeat exactly "
+                       "too (seeded with 0 when no seed is set). Slower: XLA is off and data "
+                       "pipelines with random augmentations run in one thread."),
         FloatParam(name="validation_split", group="Data", default=0.0, min=0.0, max=1.0,
                    max_open=True,
                    help="Kept for Keras users; connect a validation table instead (see warning)."),
@@ -500,9 +564,19 @@ SPEC = NodeSpec(
         TextParam(name="device", group="Device", default="auto", pattern=r"auto|cpu|gpu(:\d+)?",
                   pattern_help="auto, cpu, gpu or gpu:N",
                   help="Where to train: auto uses a GPU when TensorFlow sees one."),
-        BoolParam(name="mixed_precision", group="Device", default=False,
-                  help="Compute in float16 where safe: faster on recent GPUs."),
-        BoolParam(name="xla", group="Device", default=False, help="Compile the training step with XLA."),
+        ChoiceParam(name="mixed_precision", group="Device", default="auto",
+                    options=training_defaults.AUTO_ON_OFF,
+                    help="Compute in float16, keep the weights in float32: about twice as fast on "
+                         "GPUs with tensor cores. auto: on for GPUs of compute capability 7.0 or "
+                         "newer, off on the CPU."),
+        ChoiceParam(name="xla", group="Device", default="auto",
+                    options=training_defaults.AUTO_ON_OFF,
+                    help="Compile the training step with XLA. auto: as Keras decides, on for GPUs, "
+                         "off on a CPU-only machine and when deterministic is on."),
+        IntParam(name="steps_per_execution", group="Device", default=None, optional=True, min=1,
+                 help="Training steps run in one call into TensorFlow; progress, stop and cancel "
+                      "are handled between calls. Empty: chosen automatically, as many as take "
+                      "about a tenth of a second (at most 100 and one epoch)."),
     ),
     keywords=("fit", "train", "learn", "optimizer", "loss", "epochs"),
     run=run_learner,

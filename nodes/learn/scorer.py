@@ -31,17 +31,20 @@ if TYPE_CHECKING:  # NumPy is imported where a node runs, not when the catalogue
 
 
 def _column(table, param: str, name: str) -> np.ndarray:
-    try:
-        arr = table[name]
-    except KeyError:
+    """One column of either kind of table; of a file-backed table only this column is read,
+    after its type is checked."""
+    from nodes.data._common import column_values
+
+    if name not in table:
         known = ", ".join(table.column_names) or "none"
-        raise NodeRunError(f"{param}: no column {name!r}; the table has: {known}") from None
-    if arr.ndim != 1:
+        raise NodeRunError(f"{param}: no column {name!r}; the table has: {known}")
+    shape = table.column_info(name)[1]
+    if shape:
         raise NodeRunError(
             f"{param}: expected a column with one value per row, column {name!r} holds arrays of "
-            f"shape {tuple(arr.shape[1:])}"
+            f"shape {tuple(shape)}"
         )
-    return arr
+    return column_values(table, name)
 
 
 def _kind(arr: np.ndarray) -> str:
@@ -138,7 +141,9 @@ def score(context, inputs, params):
     import numpy as np
     from nodeflow.runtime.table import Table
 
-    table = inputs["table"]
+    from nodes.data._common import any_table
+
+    table = any_table(inputs)
     truth = _column(table, "truth_column", params["truth_column"])
     pred = _column(table, "prediction_column", params["prediction_column"])
     if table.num_rows == 0:
@@ -192,7 +197,8 @@ SCORER = NodeSpec(
         "Compares a column of true values with a column of predictions, as produced by the Keras "
         "Network Executor. For classes it reports accuracy, macro-averaged precision, recall and F1, "
         "per-class precision, recall, F1 and support, and a confusion matrix; for numbers it reports "
-        "mean squared error, its root, mean absolute error and R2."
+        "mean squared error, its root, mean absolute error and R2. Of a table backed by files "
+        "only the two compared columns are read."
     ),
     inputs=(Port("table", "table", "A table holding both the true and the predicted column."),),
     outputs=(

@@ -42,7 +42,7 @@ EXPECTED = {
         "got dense_7 which is not in the workflow"],
     "newer_version.nflow": [
         "version: this file was written by a newer NodeFlow (file format version 9); "
-        "this NodeFlow reads versions 1 to 2; please upgrade NodeFlow"],
+        "this NodeFlow reads versions 1 to 3; please upgrade NodeFlow"],
     "truncated.nflow": [
         "line 2 column 20: invalid JSON: Expecting property name enclosed in double quotes"],
 }

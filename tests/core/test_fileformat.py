@@ -97,12 +97,12 @@ def test_older_versions_pass_through_the_migration_hook(monkeypatch):
     assert json.loads(dumps(wf))["version"] == 3
 
 
-def test_version_1_files_load_and_save_as_version_2():
+def test_version_1_files_load_and_save_as_the_current_version():
     text = (ROOT / "tests" / "data" / "small_mlp.nflow").read_text()
     assert '"version": 1' in text
     wf = loads(text)
     assert wf.backdrops == []
-    assert json.loads(dumps(wf))["version"] == 2
+    assert json.loads(dumps(wf))["version"] == VERSION == 3
     assert "backdrops" not in json.loads(dumps(wf))  # written only when there are some
 
 
@@ -261,7 +261,7 @@ def test_saving_is_atomic(mlp, tmp_path, monkeypatch):
 
 def test_empty_workflow_round_trips(registry):
     text = dumps(Workflow(registry))
-    assert text == '{\n  "format": "nodeflow.workflow",\n  "version": 2,\n  "nodes": [],\n  "edges": []\n}\n'
+    assert text == '{\n  "format": "nodeflow.workflow",\n  "version": 3,\n  "nodes": [],\n  "edges": []\n}\n'
     assert dumps(loads(text)) == text
 
 

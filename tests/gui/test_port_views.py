@@ -25,7 +25,7 @@ from nodeflow.gui.port_views import (
     format_number,
     open_port_view,
 )
-from nodeflow.runtime.storage import SUMMARY_SUFFIX, save_value
+from nodeflow.runtime.storage import SUMMARY_SUFFIX, output_path, save_value
 from nodeflow.runtime.table import Table
 from nodeflow.runtime.values import Normalizer
 
@@ -275,7 +275,7 @@ def test_confusion_view_draws_a_heat_map_with_accuracy_and_metrics(qtbot, workfl
 def test_confusion_view_without_metrics_still_shows_the_matrix(qtbot, workflow, tmp_path):
     node = workflow.add_node("learn.Scorer").id
     save_scorer_outputs(tmp_path, node)
-    (node_folder(tmp_path, node) / "metrics.npz").unlink()
+    output_path(tmp_path, node, "metrics", "table").unlink()
     dialog = open_view(qtbot, workflow, tmp_path, node, "confusion_matrix")
     view = dialog.view
     assert view.metrics_view is None and view.heatmap.rowCount() == 3
@@ -340,11 +340,12 @@ def test_unknown_nodes_and_ports_are_named(workflow, tmp_path):
         open_port_view(None, workflow, tmp_path, node, "bogus")
 
 
-def test_an_unreadable_file_is_reported_not_raised(workflow, tmp_path):
+@pytest.mark.parametrize("stored", ["table.arrow", "table.table.json"])  # rows, or a file-backed recipe
+def test_an_unreadable_file_is_reported_not_raised(workflow, tmp_path, stored):
     node = workflow.add_node("data.SampleDataSet").id
     folder = node_folder(tmp_path, node)
     folder.mkdir(parents=True)
-    (folder / "table.npz").write_bytes(b"garbage")
+    (folder / stored).write_bytes(b"garbage")
     with pytest.raises(PortViewError, match="cannot read the stored output on port table"):
         open_port_view(None, workflow, tmp_path, node, "table")
 

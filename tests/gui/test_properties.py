@@ -450,11 +450,11 @@ def test_scripted_entry_goes_through_the_same_checks(panel):
 LEARNER_SECTIONS = {
     "Data": ["feature_columns", "target_columns", "output_targets", "validation_split"],
     "Loss and optimizer": ["loss", "optimizer", "metrics", "class_weighting", "class_weights"],
-    "Training": ["epochs", "batch_size", "shuffle", "seed"],
+    "Training": ["epochs", "batch_size", "shuffle", "cache", "seed", "deterministic"],
     "Callbacks": ["early_stopping", "monitor", "early_stopping_patience", "restore_best_weights",
                   "reduce_lr_on_plateau", "reduce_lr_factor", "reduce_lr_patience",
                   "terminate_on_nan", "checkpoint_each_epoch", "tensorboard_dir"],
-    "Device": ["device", "mixed_precision", "xla"],
+    "Device": ["device", "mixed_precision", "xla", "steps_per_execution"],
 }
 
 

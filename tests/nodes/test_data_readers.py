@@ -131,22 +131,35 @@ def photos(tmp_path):
     return root
 
 
-def test_image_folder_gives_one_nd_image_column_and_labels(photos, run, events):
+def test_image_folder_lists_files_and_decodes_only_when_rows_are_consumed(photos, run, events, monkeypatch):
+    import nodeflow.runtime.images as images
+    from nodeflow.runtime.file_table import FileTable
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("the reader decoded images")
+
+    monkeypatch.setattr(images, "tf_decoder", no_decoding)
+    monkeypatch.setattr(images, "decode_with_pillow", no_decoding)
     table = run("data.ImageFolderReader", path=str(photos), target_size=[8, 6])["table"]
+    assert isinstance(table, FileTable) and table.num_rows == 6
     assert table.column_names == ["image", "label", "path"]
-    assert table["image"].shape == (6, 8, 6, 3) and table["image"].dtype == np.float32
-    assert list(table["label"]) == ["cat"] * 2 + ["dog"] * 4
-    assert list(table["path"]) == ["cat/0.png", "cat/1.png", "dog/0.png", "dog/1.png", "dog/2.png",
+    assert table.column_info("image") == (np.dtype(np.uint8), (8, 6, 3))
+    assert "listed 6 images of 2 classes (cat: 2, dog: 4)" in events[-1].get("message")
+    monkeypatch.undo()
+
+    whole = table.materialize()  # now the files are decoded (in parallel, by tf.data)
+    assert whole["image"].shape == (6, 8, 6, 3) and whole["image"].dtype == np.uint8
+    assert list(whole["label"]) == ["cat"] * 2 + ["dog"] * 4
+    assert list(whole["path"]) == ["cat/0.png", "cat/1.png", "dog/0.png", "dog/1.png", "dog/2.png",
                                    "dog/UPPER.JPG"]
-    assert np.allclose(table["image"][0, ..., 0], 255) and np.allclose(table["image"][2, ..., 2], 255)
-    assert 0 <= table["image"].min() and table["image"].max() <= 255
-    assert "read 6 images of 2 classes (cat: 2, dog: 4)" in [e.get("message") for e in events]
+    assert (whole["image"][0, ..., 0] == 255).all() and (whole["image"][2, ..., 2] == 255).all()
+    assert (whole["image"][0, ..., 1:] == 0).all()
 
 
 def test_image_folder_grayscale_and_patterns(photos, run):
     table = run("data.ImageFolderReader", path=str(photos), target_size=[4, 4], color_mode="grayscale",
                 patterns=["*.jpg"])["table"]
-    assert table["image"].shape == (1, 4, 4, 1) and list(table["label"]) == ["dog"]
+    assert table.materialize()["image"].shape == (1, 4, 4, 1) and list(table.column("label")) == ["dog"]
 
 
 def test_image_folder_errors(photos, tmp_path, run):
@@ -157,8 +170,9 @@ def test_image_folder_errors(photos, tmp_path, run):
     with pytest.raises(NodeRunError, match=r"^patterns: expected image files matching \*\.tif .*found none"):
         run("data.ImageFolderReader", path=str(photos), patterns=["*.tif"])
     (photos / "dog" / "broken.png").write_text("not a png")
-    with pytest.raises(NodeRunError, match="^path: cannot read .*broken.png as an image"):
-        run("data.ImageFolderReader", path=str(photos))
+    table = run("data.ImageFolderReader", path=str(photos))  # listing does not open the files
+    with pytest.raises(NodeRunError, match="^table: cannot read .*broken.png as an image"):
+        table["table"].materialize()
 
 
 def test_image_folder_reader_stops_when_the_run_is_cancelled(photos, tmp_path):

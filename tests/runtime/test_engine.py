@@ -32,7 +32,7 @@ def test_nodes_run_in_order_and_outputs_land_in_the_run_directory(iris_numeric, 
     assert list(history["epoch"]) == [1, 2, 3, 4, 5]
     assert [e["epoch"] for e in events if e["event"] == "epoch"] == [1, 2, 3, 4, 5]
     assert any(e["event"] == "batch" for e in events)
-    for name in ("nodes/reader/table.npz", "nodes/learner/model.keras", "nodes/learner/history.npz",
+    for name in ("nodes/reader/table.arrow", "nodes/learner/model.keras", "nodes/learner/history.arrow",
                  "events.jsonl", "state.json"):
         assert (tmp_path / "run" / name).exists(), name
 

@@ -1,0 +1,34 @@
+"""What a writer left on disk: the stamps of the files and folders a node writes.
+
+A node writes what its file parameters of mode ``"save"`` name (the model writers, the
+CSV writer).  Such a node is reused like any other when its fingerprint is unchanged,
+but only while everything it wrote is still as it left it: the engine records these
+stamps after the node ran and compares them before reusing it.  A deleted, replaced or
+touched output makes the node run again; an unchanged one is not written a second time,
+so a fully cached run loads no model (and imports no TensorFlow) just to rewrite it.
+"""
+
+from __future__ import annotations
+
+import os
+
+from nodeflow.core.params import FileParam
+from nodeflow.core.workflow import Workflow
+
+from .fingerprint import stamp
+
+
+def written_stamps(workflow: Workflow, node_id: str) -> dict[str, list]:
+    """Absolute path -> stamp (see :func:`.fingerprint.stamp`) of everything ``node_id``
+    writes; empty for a node that writes no files."""
+    spec = workflow.spec(node_id)
+    if spec is None:
+        return {}
+    values = spec.resolve(workflow.nodes[node_id].params)
+    stamps = {}
+    for param in spec.params:
+        value = values.get(param.name)
+        if isinstance(param, FileParam) and param.mode == "save" and isinstance(value, str) and value:
+            path = os.path.abspath(os.path.expanduser(workflow.resolve_path(value)))
+            stamps[path] = stamp(path)
+    return stamps

@@ -1,0 +1,270 @@
+"""Tables into ``tf.data`` pipelines: what the learner trains on and the executor predicts.
+
+One :class:`Feed` per table and model.  It decides which columns go to which model input
+(:func:`.arrays.input_groups`, checked on the column types alone) and builds the pipeline
+a performance-minded Keras user would write by hand:
+
+- **in memory** (an in-memory table, or a file-backed one whose needed columns are small,
+  see :func:`nodeflow.runtime.memory.stream_above_bytes`): the columns become tensors once;
+  an epoch shuffles row numbers (a full shuffle, no copy of the rows in a shuffle buffer)
+  and gathers batches; image files are decoded per row in parallel;
+- **streamed** (larger file-backed tables): blocks of rows are read from the file in a
+  random order, a few at a time merged and shuffled (a bounded shuffle), and re-batched;
+  memory holds a few blocks, whatever the size of the table.
+
+Either way batches are prefetched, image columns stay uint8 until the batch is cast for
+the model, augmentations run per batch while training only, and with ``cache`` decoded
+rows are cached in a file in the node's folder after the first epoch.
+"""
+
+from __future__ import annotations
+
+import math
+
+from nodeflow.core.errors import NodeRunError
+
+from .arrays import build_inputs, feature_matrix, input_groups, pack_inputs, probe_table
+
+BLOCK_ROWS = 65_536
+MIX_BLOCKS = 4  # blocks merged and shuffled together when streaming
+CACHE_SHUFFLE_ROWS = 10_000  # shuffle buffer after a cache (the cache holds rows in file order)
+
+
+class Feed:
+    """A table's rows as model inputs (and targets, for training)."""
+
+    def __init__(self, table, model, feature_columns: list[str], targets: list[list[str]] | None,
+                 label: str = "training"):
+        from nodeflow.runtime.file_table import FileTable
+        from nodeflow.runtime.memory import stream_above_bytes
+
+        self.table = table
+        self.label = label
+        self.file_backed = isinstance(table, FileTable)
+        self.rows = table.num_rows
+        self.feature_columns = list(feature_columns)
+        self.targets = [list(t) for t in targets] if targets is not None else None
+        probe = probe_table(table, self.feature_columns)
+        self.groups, self.struct = input_groups(model, probe, self.feature_columns)
+        # image columns of a file-backed table: fed as paths, decoded in the pipeline
+        self.images = {}
+        if self.file_backed:
+            for names, _shape, _dtype in self.groups:
+                if len(names) == 1 and table.is_image(names[0]):
+                    self.images[names[0]] = table.images[names[0]]
+        needed = dict.fromkeys(self.feature_columns + [c for t in (self.targets or []) for c in t])
+        self.needed = list(needed)
+        if self.file_backed:
+            light = sum(self._source_bytes(name) for name in self.needed)
+            self.streamed = light > stream_above_bytes()
+        else:
+            self.streamed = False
+        self.error: NodeRunError | None = None  # a problem found inside the pipeline
+        self.allow_missing = False  # the executor predicts NaN rows (as NaN) instead of refusing
+
+    def _source_bytes(self, name: str) -> int:
+        if name in self.images:
+            return self.rows * 256  # a path per row
+        return self.table.column_nbytes(name)
+
+    # -- rows -> arrays ----------------------------------------------------------------------
+    def _block_table(self, columns: dict):
+        """A Table of one block's columns (image columns hold their paths)."""
+        from nodeflow.runtime.table import Table
+
+        return Table(columns)
+
+    def _arrays(self, block) -> tuple[list, list]:
+        """Input arrays and target arrays of a block (image inputs: their paths)."""
+        import numpy as np
+
+        xs = []
+        for names, target, dtype in self.groups:
+            if len(names) == 1 and names[0] in self.images:
+                xs.append(np.asarray(block[names[0]]).astype(object))
+            else:
+                arr = build_inputs(block, [(names, target, dtype)])[0]
+                if arr.dtype.kind == "f" and not self.allow_missing and np.isnan(arr).any():
+                    raise NodeRunError(
+                        f"feature_columns: {int(np.isnan(arr).sum())} missing value(s) (NaN) in the "
+                        f"{self.label} table; fill or drop them first, e.g. with the Missing Value node")
+                if arr.dtype.kind == "f" and arr.dtype != np.float32 and "float" in str(dtype):
+                    arr = arr.astype(np.float32)
+                xs.append(arr)
+        ys = [feature_matrix(block, names, "target_columns" if len(self.targets) == 1 else "output_targets")
+              for names in self.targets] if self.targets is not None else []
+        return xs, ys
+
+    def _columns(self, names) -> dict:
+        """Whole columns in memory (image columns: their paths)."""
+        table = self.table
+        if not self.file_backed:
+            return {n: table[n] for n in names}
+        return {n: table.column_source(n) if n in self.images else table.column(n, self.label)
+                for n in names}
+
+    def whole(self) -> tuple[list, list]:
+        """Inputs and targets of every row, in memory (not for streamed feeds)."""
+        return self._arrays(self._block_table(self._columns(self.needed)))
+
+    def target_arrays(self) -> list:
+        """Every row's targets (target columns are small: one or a few numbers per row)."""
+        block = self._block_table(self._columns(dict.fromkeys(c for t in self.targets for c in t)))
+        return [feature_matrix(block, names, "target_columns") for names in self.targets]
+
+    # -- the pipeline --------------------------------------------------------------------------
+    def dataset(self, batch_size: int, shuffle: bool = False, seed=None, training: bool = False,
+                cache_file: str | None = None, with_targets: bool = True):
+        """The ``tf.data`` pipeline of ``(inputs, targets)`` batches (inputs alone without
+        targets); see the module docstring."""
+        import tensorflow as tf
+
+        with_targets = with_targets and self.targets is not None
+        if self.streamed:
+            data, elementwise = self._streamed(batch_size, shuffle, seed, with_targets)
+        else:
+            data, elementwise = self._in_memory(batch_size, shuffle and cache_file is None, seed,
+                                                with_targets)
+        if elementwise:  # rows, decoded in parallel (deterministic order with a seed)
+            decoders = self._decoders()
+            if decoders:
+                data = data.map(lambda *row: tuple(decoders[i](v) if i in decoders else v
+                                                   for i, v in enumerate(row)),
+                                num_parallel_calls=tf.data.AUTOTUNE)
+            if cache_file is not None:
+                data = data.cache(cache_file)
+                if shuffle:
+                    data = data.shuffle(min(self.rows, CACHE_SHUFFLE_ROWS), seed=seed,
+                                        reshuffle_each_iteration=True)
+            data = data.batch(batch_size)
+        if self.streamed:  # a generator's length is unknown to tf.data; Keras wants it
+            data = data.apply(tf.data.experimental.assert_cardinality(self.steps(batch_size)))
+        finish = self._finisher(training, seed, with_targets)
+        # seeded augmentations draw from Keras seed generators that advance per call: they
+        # repeat only when the batches are mapped one after the other
+        ordered = training and seed is not None and bool(self.augmentations)
+        data = data.map(finish, num_parallel_calls=None if ordered else tf.data.AUTOTUNE)
+        return data.prefetch(tf.data.AUTOTUNE)
+
+    @property
+    def augmentations(self) -> list[dict]:
+        """The table's augmentations of the columns this feed reads."""
+        return [a for a in getattr(self.table, "augmentations", ()) if a.get("column") in self.feature_columns]
+
+    def steps(self, batch_size: int) -> int:
+        return math.ceil(self.rows / batch_size)
+
+    def _decoders(self) -> dict:
+        from nodeflow.runtime.images import tf_decoder
+
+        return {i: tf_decoder(self.images[names[0]]) for i, (names, _s, _d) in enumerate(self.groups)
+                if len(names) == 1 and names[0] in self.images}
+
+    def _in_memory(self, batch_size, shuffle, seed, with_targets):
+        """Columns as tensors once; batches gathered by (shuffled) row numbers."""
+        import tensorflow as tf
+
+        xs, ys = self.whole()
+        parts = xs + (ys if with_targets else [])
+        tensors = [tf.constant(p) for p in parts]
+        del parts, xs, ys
+        rows = tf.data.Dataset.range(self.rows)
+        if shuffle:
+            rows = rows.shuffle(self.rows, seed=seed, reshuffle_each_iteration=True)
+        if self.images:  # per row, so that files are decoded in parallel
+            return rows.map(lambda i: tuple(tf.gather(t, i) for t in tensors)), True
+        gathered = rows.batch(batch_size).map(lambda i: tuple(tf.gather(t, i) for t in tensors),
+                                               num_parallel_calls=tf.data.AUTOTUNE)
+        return gathered, False
+
+    def _streamed(self, batch_size, shuffle, seed, with_targets):
+        """Blocks read from the file (random order and bounded shuffle when shuffling)."""
+        import numpy as np
+        import tensorflow as tf
+
+        sources = [self.table.images[n].source if n in self.images else n for n in self.needed]
+        rename = dict(zip(sources, self.needed))
+        epoch = [0]
+
+        def blocks():
+            rng = np.random.default_rng(None if seed is None else [seed, epoch[0]]) if shuffle else None
+            epoch[0] += 1
+            try:
+                for block in self.table.chunks(sources, BLOCK_ROWS, rng=rng, mix=MIX_BLOCKS):
+                    xs, ys = self._arrays(self._block_table({rename[k]: v for k, v in block.items()}))
+                    yield tuple(xs + (ys if with_targets else []))
+            except NodeRunError as exc:
+                self.error = exc
+                raise
+
+        probe_xs, probe_ys = self._arrays(probe_table_with_paths(self))
+        signature = tuple(tf.TensorSpec((None, *a.shape[1:]), tf.string if a.dtype == object else
+                                        tf.as_dtype(a.dtype))
+                          for a in probe_xs + (probe_ys if with_targets else []))
+        data = tf.data.Dataset.from_generator(blocks, output_signature=signature)
+        if self.images:
+            return data.unbatch(), True
+        return data.rebatch(batch_size), False
+
+    def _finisher(self, training: bool, seed, with_targets: bool):
+        """Per batch: augment (training only), cast images for the model, pack the structure."""
+        import tensorflow as tf
+
+        count = len(self.groups)
+        augment = None
+        augmentations = self.augmentations
+        if training and augmentations:
+            from nodeflow.runtime.augment import build_augmenter
+
+            augment = build_augmenter(augmentations, seed)
+        image_inputs = {i: names[0] for i, (names, _s, _d) in enumerate(self.groups)
+                        if len(names) == 1 and (names[0] in self.images or any(
+                            a.get("column") == names[0] for a in augmentations))}
+        dtypes = [d for _n, _s, d in self.groups]
+        struct = self.struct
+
+        def finish(*parts):
+            xs, ys = list(parts[:count]), list(parts[count:])
+            if augment is not None:
+                named = {image_inputs[i]: xs[i] for i in image_inputs}
+                named = augment(named)
+                for i, name in image_inputs.items():
+                    xs[i] = named[name]
+            for i, x in enumerate(xs):  # e.g. uint8 images -> the input's float32, per batch
+                if "float" in dtypes[i] and x.dtype != tf.string and x.dtype != tf.as_dtype(dtypes[i]):
+                    xs[i] = tf.cast(x, dtypes[i])
+            x = xs[0] if struct is None else _pack(struct, xs)
+            if not with_targets:
+                return (x,)
+            return x, (ys[0] if len(ys) == 1 else tuple(ys))
+
+        return finish
+
+
+def _pack(struct, xs):
+    if isinstance(struct, dict):
+        return pack_inputs(struct, xs)
+    return tuple(xs)
+
+
+def probe_table_with_paths(feed: Feed):
+    """A one-row table like the feed's blocks (image columns as text)."""
+    import numpy as np
+
+    from nodeflow.runtime.table import Table
+
+    probe = probe_table(feed.table, feed.needed)
+    return Table({n: (np.zeros(1, dtype="<U1") if n in feed.images else probe[n]) for n in probe})
+
+
+def raise_pipeline_error(feed: Feed, exc: Exception) -> None:
+    """Turn a failure inside ``tf.data`` into the error that caused it, naming what it can."""
+    if feed.error is not None:
+        raise feed.error from None
+    if feed.images:
+        from nodeflow.runtime.images import decode_error
+
+        name, column = next(iter(feed.images.items()))
+        text = str(exc)
+        if "decode" in text.lower() or "image" in text.lower() or "No such file" in text:
+            raise decode_error(column, feed.table.column_source(name), exc, feed.label) from None
