@@ -27,7 +27,8 @@ from .arrays import build_inputs, feature_matrix, input_groups, pack_inputs, pro
 
 BLOCK_ROWS = 65_536
 MIX_BLOCKS = 4  # blocks merged and shuffled together when streaming
-CACHE_SHUFFLE_ROWS = 10_000  # shuffle buffer after a cache (the cache holds rows in file order)
+CACHE_SHUFFLE_ROWS = 10_000
+RAM_BUDGET = 512 * 1024 ** 2  # bytes tf.data's autotuned buffers may hold: memory stays flat  # shuffle buffer after a cache (the cache holds rows in file order)
 
 
 class Feed:
@@ -144,7 +145,9 @@ class Feed:
         # repeat only when the batches are mapped one after the other
         ordered = training and seed is not None and bool(self.augmentations)
         data = data.map(finish, num_parallel_calls=None if ordered else tf.data.AUTOTUNE)
-        return data.prefetch(tf.data.AUTOTUNE)
+        options = tf.data.Options()  # AUTOTUNE's buffers may otherwise take half the RAM
+        options.autotune.ram_budget = RAM_BUDGET
+        return data.prefetch(tf.data.AUTOTUNE).with_options(options)
 
     @property
     def augmentations(self) -> list[dict]:

@@ -265,4 +265,4 @@ def test_images_larger_than_the_memory_limit_of_the_process_still_train(tmp_path
                           timeout=900)
     assert "STATUS executed" in done.stdout, done.stdout + done.stderr[-3000:]
     peak = int(done.stdout.split("PEAK_MIB")[1].split()[0])
-    assert peak < 1536, f"peak resident memory {peak} MiB"  # far below the 1.5 GiB of decoded images
+    assert peak < 1536, f"peak resident memory {peak} MiB"  # below the 1.5 GiB of decoded images
