@@ -265,4 +265,6 @@ def test_images_larger_than_the_memory_limit_of_the_process_still_train(tmp_path
                           timeout=900)
     assert "STATUS executed" in done.stdout, done.stdout + done.stderr[-3000:]
     peak = int(done.stdout.split("PEAK_MIB")[1].split()[0])
-    assert peak < 1536, f"peak resident memory {peak} MiB"  # below the 1.5 GiB of decoded images
+    # loaded whole, the decoded images alone would take 1,536 MiB on top of TensorFlow's
+    # ~700 MiB; streamed, the process holds TensorFlow plus a few batches
+    assert peak < 2100, f"peak resident memory {peak} MiB"
