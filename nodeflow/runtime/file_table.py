@@ -257,25 +257,25 @@ class FileTable:
 
     def column(self, name: str, port: str = "table") -> np.ndarray:
         """One column of every selected row, in memory (images are decoded: checked to fit)."""
-        import numpy as np
-
         self._check([name])
         if name in self.images:
             require_fits(self.column_nbytes(name), f"{self.num_rows:,} rows of column {name!r}", port)
             return decode_images(self.images[name], self.column_source(name))
-        parts = [block[name] for block in self.chunks([name])]
-        if parts:
-            return np.concatenate(parts) if len(parts) > 1 else parts[0]
-        dtype, shape = self.column_info(name)
-        return np.empty((0, *shape), dtype=dtype)
+        return self.column_source(name)
 
     def column_source(self, name: str) -> np.ndarray:
-        """The paths an image column decodes, or the column itself."""
+        """The stored values of a column for every selected row: an image column's paths,
+        any other column itself."""
         import numpy as np
 
         source = self.images[name].source if name in self.images else name
-        return np.concatenate([b[source] for b in self.chunks([source])]) if self.num_rows else \
-            np.empty(0, dtype=str)
+        parts = [block[source] for block in self.chunks([source])]
+        if len(parts) > 1:
+            return np.concatenate(parts)
+        if parts:
+            return parts[0]
+        field = self._fields[source]
+        return np.empty((0, *row_shape(field)), dtype=numpy_dtype(field))
 
     def materialize(self, port: str = "table") -> Table:
         """Every selected row in memory, after checking that it fits."""

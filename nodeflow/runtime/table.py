@@ -44,10 +44,6 @@ class Table(Mapping[str, np.ndarray]):
         return arr.dtype, tuple(arr.shape[1:])
 
     @property
-    def nbytes(self) -> int:
-        return sum(arr.nbytes for arr in self._columns.values())
-
-    @property
     def num_rows(self) -> int:
         return self._rows
 

@@ -110,6 +110,14 @@ def is_file_table(table) -> bool:
     return isinstance(table, FileTable)
 
 
+def map_table(context, table, function, port: str = "table"):
+    """``function`` (in-memory table -> table with the same rows) applied to ``table``: at
+    once in memory, block by block into a new file for a file-backed table."""
+    if is_file_table(table):
+        return table.map_chunks(function, context.table_file(port), context)
+    return function(table)
+
+
 def column_values(table, name: str):
     """One column of either kind of table, in memory (a file-backed one reads that column)."""
     return table.column(name) if is_file_table(table) else table[name]

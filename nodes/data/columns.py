@@ -16,6 +16,7 @@ from ._common import (
     is_file_table,
     kind_text,
     log,
+    map_table,
     missing_mask,
     require_columns,
     require_numeric,
@@ -318,12 +319,9 @@ def missing_value(context, inputs, params):
             continue
         fills[n] = _fill_value(method, table, n, params)
         log(context, f"column {n!r}: filled {counts[n]} missing values with {fills[n]!r}")
-    if not is_file_table(table):
-        return {"table": fill_missing(table, fills)}
     if not fills:
         return {"table": table}
-    return {"table": table.map_chunks(lambda block: fill_missing(block, fills),
-                                      context.table_file("table"), context)}
+    return {"table": map_table(context, table, lambda block: fill_missing(block, fills))}
 
 
 MISSING_VALUE = NodeSpec(

@@ -159,26 +159,34 @@ def read_csv(context, inputs, params):
         # bad cell is reported with its column's name
         column_types={name: pa.string() for name in types},
     )
-    if _large(path):
-        return {"table": _stream_csv(context, path, read, parse, convert, types)}
+    large = _large(path)
+    if large:  # pyarrow's streaming reader: block by block, never the whole file
+        read.block_size = 16 << 20
     try:
-        arrow_table = pacsv.read_csv(path, read_options=read, parse_options=parse,
-                                     convert_options=convert)
+        source = (pacsv.open_csv if large else pacsv.read_csv)(
+            path, read_options=read, parse_options=parse, convert_options=convert)
     except FileNotFoundError:
         raise NodeRunError(f"path: expected an existing CSV file, got {path} which does not exist") from None
     except (pa.ArrowInvalid, UnicodeDecodeError, LookupError, OSError) as exc:
         raise NodeRunError(f"path: cannot read {path} as CSV: {exc}") from None
-    unknown = [name for name in types if name not in arrow_table.column_names]
+    unknown = [name for name in types if name not in source.schema.names]
     if unknown:
         raise NodeRunError(
             f"column_types: expected columns of the file, got {', '.join(map(repr, unknown))}; "
-            f"the file has: {names_text(arrow_table.column_names)}"
+            f"the file has: {names_text(source.schema.names)}"
         )
+    if large:
+        return {"table": _stream_csv(context, path, source, types)}
+    return {"table": arrow_to_table(_apply_types(source, types, context), context)}
+
+
+def _apply_types(arrow_table, types, context):
+    """``arrow_table`` with the forced column types applied (the columns were read as text)."""
     for name, kind in types.items():
         index = arrow_table.column_names.index(name)
         column = _cast_text_column(name, arrow_table.column(index), kind, context)
         arrow_table = arrow_table.set_column(index, name, column)
-    return {"table": arrow_to_table(arrow_table, context)}
+    return arrow_table
 
 
 def _large(path: str) -> bool:
@@ -197,12 +205,7 @@ def _typed_batch(batch, types, context):
     """One block of the file with the forced column types applied, as table columns."""
     import pyarrow as pa
 
-    arrow_table = pa.Table.from_batches([batch])
-    for name, kind in types.items():
-        index = arrow_table.column_names.index(name)
-        column = _cast_text_column(name, arrow_table.column(index), kind, context)
-        arrow_table = arrow_table.set_column(index, name, column)
-    return dict(arrow_to_table(arrow_table, context))
+    return dict(arrow_to_table(_apply_types(pa.Table.from_batches([batch]), types, context), context))
 
 
 def _write_blocks(context, batches, types, describe: str):
@@ -225,24 +228,10 @@ def _write_blocks(context, batches, types, describe: str):
     return table
 
 
-def _stream_csv(context, path, read, parse, convert, types):
-    """A large CSV file, read block by block (pyarrow's streaming reader), never whole."""
+def _stream_csv(context, path, reader, types):
+    """A large CSV file from pyarrow's streaming ``reader``, written block by block."""
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
-    read.block_size = 16 << 20
-    try:
-        reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
-    except FileNotFoundError:
-        raise NodeRunError(f"path: expected an existing CSV file, got {path} which does not exist") from None
-    except (pa.ArrowInvalid, UnicodeDecodeError, LookupError, OSError) as exc:
-        raise NodeRunError(f"path: cannot read {path} as CSV: {exc}") from None
-    unknown = [name for name in types if name not in reader.schema.names]
-    if unknown:
-        raise NodeRunError(
-            f"column_types: expected columns of the file, got {', '.join(map(repr, unknown))}; "
-            f"the file has: {names_text(reader.schema.names)}"
-        )
     try:
         return _write_blocks(context, reader, types, f"read {path}")
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:

@@ -26,6 +26,7 @@ from ._common import (
     is_file_table,
     kind_text,
     log,
+    map_table,
     missing_mask,
     names_text,
     require_columns,
@@ -55,14 +56,6 @@ def streamed_table(inputs, rewritten, port: str = "table"):
     if is_file_table(table) and any(table.is_image(n) for n in rewritten if n in table):
         return input_table(inputs, port)
     return table
-
-
-def map_table(context, table, function, port: str = "table"):
-    """``function`` (in-memory table -> table with the same rows) applied to ``table``: at
-    once in memory, block by block into a new file for a file-backed table."""
-    if is_file_table(table):
-        return table.map_chunks(function, context.table_file(port), context)
-    return function(table)
 
 
 def normalize(context, inputs, params):

@@ -135,9 +135,8 @@ def _take(table, queue: list[str], target: tuple) -> list[str]:
 def model_inputs(model, table, columns: list[str]):
     """What ``model.predict`` gets for ``table``: an array for a single-input model,
     the model's own input structure (list or dict) for several inputs."""
-    groups, struct = input_groups(model, table, columns)
-    arrays = [_block(table, names, target, dtype) for names, target, dtype in groups]
-    return pack_inputs(struct, arrays)
+    groups, struct = input_groups(model, probe_table(table), columns)  # checks types, stacks nothing
+    return pack_inputs(struct, build_inputs(table, groups))
 
 
 def pack_inputs(struct, arrays):
@@ -197,18 +196,18 @@ def input_groups(model, table, columns: list[str]):
     return groups, (struct if struct is not None else [None] * len(groups))
 
 
-def probe_table(table, names):
-    """A one-row table of zeros with the types and row shapes of ``names`` of any kind of
-    table (nothing is read from a file-backed one); unknown names are left out."""
+def probe_table(table):
+    """A one-row table of zeros with the column types and row shapes of any kind of table
+    (nothing is read from a file-backed one): enough for :func:`input_groups`' checks, and
+    its errors list the same columns as the table."""
     import numpy as np
 
     from nodeflow.runtime.table import Table
 
     columns = {}
-    for name in dict.fromkeys(names):
-        if name in table:
-            dtype, shape = table.column_info(name)
-            columns[name] = np.zeros((1, *shape), dtype=dtype)
+    for name in table.column_names:
+        dtype, shape = table.column_info(name)
+        columns[name] = np.zeros((1, *shape), dtype=dtype)
     return Table(columns)
 
 

@@ -288,22 +288,24 @@ def _execute_streamed(context, model, table, params):
     hidden = [img.source for img in table.images.values()]
     batches = iter(feed.dataset(params["batch_size"], with_targets=False))
     writer = FileTableWriter(context.table_file("table"), table.images, table.augmentations)
-    pending: list = []  # predicted batches not yet written
+    pending: list[list] = []  # predicted batches not yet written, each its outputs flattened
+    have = 0  # rows in pending
     template = None  # the structure of the model's outputs (a dict keeps its names)
     kinds, new_names, nan_rows = [], [], 0
     try:
         for block in table.chunks(stored + hidden, BLOCK_ROWS):
             rows = len(block[(stored + hidden)[0]])
-            while sum(len(keras.tree.flatten(p)[0]) for p in pending) < rows:
+            while have < rows:
                 context.check_cancelled()
                 (x,) = next(batches)
-                pending.append(model.predict_on_batch(x))
-                template = pending[-1] if template is None else template
-            flat = [keras.tree.flatten(p) for p in pending]
-            joined = [np.concatenate([f[i] for f in flat]) for i in range(len(flat[0]))]
+                predicted = model.predict_on_batch(x)
+                template = predicted if template is None else template
+                pending.append(keras.tree.flatten(predicted))
+                have += len(pending[-1][0])
+            joined = [np.concatenate(parts) for parts in zip(*pending)]
             mine = [a[:rows] for a in joined]
-            rest = [a[rows:] for a in joined]
-            pending = [keras.tree.pack_sequence_as(template, rest)] if len(rest[0]) else []
+            pending = [[a[rows:] for a in joined]] if have > rows else []
+            have -= rows
             result = keras.tree.pack_sequence_as(template, mine)
             for out in mine:
                 if out.dtype.kind == "f":

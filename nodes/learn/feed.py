@@ -45,8 +45,7 @@ class Feed:
         self.rows = table.num_rows
         self.feature_columns = list(feature_columns)
         self.targets = [list(t) for t in targets] if targets is not None else None
-        probe = probe_table(table, self.feature_columns)
-        self.groups, self.struct = input_groups(model, probe, self.feature_columns)
+        self.groups, self.struct = input_groups(model, probe_table(table), self.feature_columns)
         # image columns of a file-backed table: fed as paths, decoded in the pipeline
         self.images = {}
         if self.file_backed:
@@ -69,18 +68,12 @@ class Feed:
         return self.table.column_nbytes(name)
 
     # -- rows -> arrays ----------------------------------------------------------------------
-    def _block_table(self, columns: dict):
-        """A Table of one block's columns (image columns hold their paths)."""
-        from nodeflow.runtime.table import Table
-
-        return Table(columns)
-
-    def _arrays(self, block) -> tuple[list, list]:
-        """Input arrays and target arrays of a block (image inputs: their paths)."""
+    def _arrays(self, block, inputs: bool = True, targets: bool = True) -> tuple[list, list]:
+        """Input arrays and target arrays of a block (a Table; image inputs: their paths)."""
         import numpy as np
 
         xs = []
-        for names, target, dtype in self.groups:
+        for names, target, dtype in self.groups if inputs else ():
             if len(names) == 1 and names[0] in self.images:
                 xs.append(np.asarray(block[names[0]]).astype(object))
             else:
@@ -92,26 +85,33 @@ class Feed:
                 if arr.dtype.kind == "f" and arr.dtype != np.float32 and "float" in str(dtype):
                     arr = arr.astype(np.float32)
                 xs.append(arr)
-        ys = [feature_matrix(block, names, "target_columns" if len(self.targets) == 1 else "output_targets")
-              for names in self.targets] if self.targets is not None else []
+        ys = []
+        if targets and self.targets is not None:
+            param = "target_columns" if len(self.targets) == 1 else "output_targets"
+            ys = [feature_matrix(block, names, param) for names in self.targets]
         return xs, ys
 
-    def _columns(self, names) -> dict:
-        """Whole columns in memory (image columns: their paths)."""
+    def _columns(self, names):
+        """Whole columns in memory, as a Table (image columns: their paths)."""
+        from nodeflow.runtime.table import Table
+
         table = self.table
         if not self.file_backed:
-            return {n: table[n] for n in names}
-        return {n: table.column_source(n) if n in self.images else table.column(n, self.label)
-                for n in names}
+            return Table({n: table[n] for n in names})
+        return Table({n: table.column_source(n) if n in self.images else table.column(n, self.label)
+                      for n in names})
 
-    def whole(self) -> tuple[list, list]:
-        """Inputs and targets of every row, in memory (not for streamed feeds)."""
-        return self._arrays(self._block_table(self._columns(self.needed)))
+    def _target_columns(self) -> list[str]:
+        return list(dict.fromkeys(c for t in self.targets or () for c in t))
+
+    def whole(self, with_targets: bool = True) -> tuple[list, list]:
+        """Inputs (and targets) of every row, in memory (not for streamed feeds)."""
+        names = self.needed if with_targets else self.feature_columns
+        return self._arrays(self._columns(names), targets=with_targets)
 
     def target_arrays(self) -> list:
         """Every row's targets (target columns are small: one or a few numbers per row)."""
-        block = self._block_table(self._columns(dict.fromkeys(c for t in self.targets for c in t)))
-        return [feature_matrix(block, names, "target_columns") for names in self.targets]
+        return self._arrays(self._columns(self._target_columns()), inputs=False)[1]
 
     # -- the pipeline --------------------------------------------------------------------------
     def dataset(self, batch_size: int, shuffle: bool = False, seed=None, training: bool = False,
@@ -167,8 +167,8 @@ class Feed:
         """Columns as tensors once; batches gathered by (shuffled) row numbers."""
         import tensorflow as tf
 
-        xs, ys = self.whole()
-        parts = xs + (ys if with_targets else [])
+        xs, ys = self.whole(with_targets)
+        parts = xs + ys
         tensors = [tf.constant(p) for p in parts]
         del parts, xs, ys
         rows = tf.data.Dataset.range(self.rows)
@@ -185,8 +185,11 @@ class Feed:
         import numpy as np
         import tensorflow as tf
 
-        sources = [self.table.images[n].source if n in self.images else n for n in self.needed]
-        rename = dict(zip(sources, self.needed))
+        from nodeflow.runtime.table import Table
+
+        names = self.needed if with_targets else self.feature_columns
+        sources = [self.table.images[n].source if n in self.images else n for n in names]
+        rename = dict(zip(sources, names))
         epoch = [0]
 
         def blocks():
@@ -194,16 +197,17 @@ class Feed:
             epoch[0] += 1
             try:
                 for block in self.table.chunks(sources, BLOCK_ROWS, rng=rng, mix=MIX_BLOCKS):
-                    xs, ys = self._arrays(self._block_table({rename[k]: v for k, v in block.items()}))
-                    yield tuple(xs + (ys if with_targets else []))
+                    xs, ys = self._arrays(Table({rename[k]: v for k, v in block.items()}),
+                                          targets=with_targets)
+                    yield tuple(xs + ys)
             except NodeRunError as exc:
                 self.error = exc
                 raise
 
-        probe_xs, probe_ys = self._arrays(probe_table_with_paths(self))
+        probe_xs, probe_ys = self._arrays(probe_table_with_paths(self), targets=with_targets)
         signature = tuple(tf.TensorSpec((None, *a.shape[1:]), tf.string if a.dtype == object else
                                         tf.as_dtype(a.dtype))
-                          for a in probe_xs + (probe_ys if with_targets else []))
+                          for a in probe_xs + probe_ys)
         data = tf.data.Dataset.from_generator(blocks, output_signature=signature)
         if self.images:
             return data.unbatch(), True
@@ -256,7 +260,7 @@ def probe_table_with_paths(feed: Feed):
 
     from nodeflow.runtime.table import Table
 
-    probe = probe_table(feed.table, feed.needed)
+    probe = probe_table(feed.table)
     return Table({n: (np.zeros(1, dtype="<U1") if n in feed.images else probe[n]) for n in probe})
 
 
