@@ -345,11 +345,35 @@ PARQUET_READER = NodeSpec(
 
 
 # -- Image Folder Reader ----------------------------------------------------------------
-def _matches(name: str, patterns) -> bool:
+def _name_matcher(patterns):
+    """A test ``name -> bool`` for lower-case glob ``patterns`` (``*.png``), ignoring case:
+    one regular expression for all of them."""
     import fnmatch
+    import re
 
-    lower = name.lower()
-    return any(fnmatch.fnmatchcase(lower, p) for p in patterns)
+    match = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)).match
+    return lambda name: match(name.lower()) is not None
+
+
+def _image_files(folder, patterns) -> list[str]:
+    """Files below ``folder`` matching ``patterns``, as sorted relative POSIX paths; hidden
+    files and folders are skipped and folder links are not followed.  ``os.scandir`` reads
+    each entry's type with its name, so 200,000 files take a fraction of a second."""
+    import os
+
+    matches = _name_matcher(patterns)
+    found, pending = [], [""]
+    while pending:
+        prefix = pending.pop()
+        with os.scandir(os.path.join(folder, prefix)) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(prefix + entry.name + "/")
+                elif entry.is_file() and matches(entry.name):
+                    found.append(prefix + entry.name)
+    return sorted(found, key=lambda path: path.split("/"))  # the order of the paths' parts
 
 
 def read_image_folder(context, inputs, params):
@@ -370,14 +394,10 @@ def read_image_folder(context, inputs, params):
     files, labels = [], []
     for folder in classes:
         check_cancelled(context)
-        found = sorted(
-            f for f in folder.rglob("*")
-            if f.is_file() and _matches(f.name, patterns)
-            and not any(part.startswith(".") for part in f.relative_to(folder).parts)
-        )
+        found = _image_files(folder, patterns)
         if not found:
             warn(context, f"class folder {folder.name!r} has no files matching {' '.join(patterns)}")
-        files += found
+        files += [f"{folder.name}/{f}" for f in found]
         labels += [folder.name] * len(found)
     if not files:
         raise NodeRunError(f"patterns: expected image files matching {' '.join(patterns)} in the class "
@@ -390,7 +410,7 @@ def read_image_folder(context, inputs, params):
 
     height, width = params["target_size"]
     channels = 1 if params["color_mode"] == "grayscale" else 3
-    relative = np.array([f.relative_to(root).as_posix() for f in files], dtype=str)
+    relative = np.array(files, dtype=str)
     image = ImageColumn(root=str(root), source="__source__:image", height=height, width=width,
                         channels=channels, interpolation=params["interpolation"])
     writer = FileTableWriter(context.table_file("table"), {"image": image})

@@ -120,18 +120,26 @@ class Feed:
         targets); see the module docstring."""
         import tensorflow as tf
 
+        # the mapped functions hold no Python control flow on tensors: tracing them as they
+        # are saves AutoGraph's source rewriting (a few tenths of a second per pipeline)
+        plain = tf.autograph.experimental.do_not_convert
         with_targets = with_targets and self.targets is not None
+        gather = None
         if self.streamed:
             data, elementwise = self._streamed(batch_size, shuffle, seed, with_targets)
         else:
-            data, elementwise = self._in_memory(batch_size, shuffle and cache_file is None, seed,
-                                                with_targets)
+            data, elementwise, gather = self._in_memory(batch_size, shuffle and cache_file is None,
+                                                        seed, with_targets)
         if elementwise:  # rows, decoded in parallel (deterministic order with a seed)
             decoders = self._decoders()
-            if decoders:
-                data = data.map(lambda *row: tuple(decoders[i](v) if i in decoders else v
-                                                   for i, v in enumerate(row)),
-                                num_parallel_calls=tf.data.AUTOTUNE)
+
+            def decode(row):
+                return tuple(decoders[k](v) if k in decoders else v for k, v in enumerate(row))
+
+            if gather is not None:  # row numbers
+                data = data.map(plain(lambda i: decode(gather(i))), num_parallel_calls=tf.data.AUTOTUNE)
+            elif decoders:  # rows of a streamed table
+                data = data.map(plain(lambda *row: decode(row)), num_parallel_calls=tf.data.AUTOTUNE)
             if cache_file is not None:
                 data = data.cache(cache_file)
                 if shuffle:
@@ -144,7 +152,11 @@ class Feed:
         # seeded augmentations draw from Keras seed generators that advance per call: they
         # repeat only when the batches are mapped one after the other
         ordered = training and seed is not None and bool(self.augmentations)
-        data = data.map(finish, num_parallel_calls=None if ordered else tf.data.AUTOTUNE)
+        if gather is not None and not elementwise:  # batches of row numbers: one map does all
+            data = data.map(plain(lambda rows: finish(*gather(rows))),
+                            num_parallel_calls=None if ordered else tf.data.AUTOTUNE)
+        else:
+            data = data.map(plain(finish), num_parallel_calls=None if ordered else tf.data.AUTOTUNE)
         options = tf.data.Options()  # AUTOTUNE's buffers may otherwise take half the RAM
         options.autotune.ram_budget = RAM_BUDGET
         return data.prefetch(tf.data.AUTOTUNE).with_options(options)
@@ -164,7 +176,8 @@ class Feed:
                 if len(names) == 1 and names[0] in self.images}
 
     def _in_memory(self, batch_size, shuffle, seed, with_targets):
-        """Columns as tensors once; batches gathered by (shuffled) row numbers."""
+        """Columns as tensors once, and (shuffled) row numbers to gather them by: single
+        rows when image files are decoded (in parallel, per row), else whole batches."""
         import tensorflow as tf
 
         xs, ys = self.whole(with_targets)
@@ -174,11 +187,13 @@ class Feed:
         rows = tf.data.Dataset.range(self.rows)
         if shuffle:
             rows = rows.shuffle(self.rows, seed=seed, reshuffle_each_iteration=True)
-        if self.images:  # per row, so that files are decoded in parallel
-            return rows.map(lambda i: tuple(tf.gather(t, i) for t in tensors)), True
-        gathered = rows.batch(batch_size).map(lambda i: tuple(tf.gather(t, i) for t in tensors),
-                                               num_parallel_calls=tf.data.AUTOTUNE)
-        return gathered, False
+
+        def gather(i):
+            return tuple(tf.gather(t, i) for t in tensors)
+
+        if self.images:
+            return rows, True, gather
+        return rows.batch(batch_size), False, gather
 
     def _streamed(self, batch_size, shuffle, seed, with_targets):
         """Blocks read from the file (random order and bounded shuffle when shuffling)."""

@@ -183,3 +183,18 @@ def test_image_folder_reader_stops_when_the_run_is_cancelled(photos, tmp_path):
     spec = REGISTRY["data.ImageFolderReader"]
     with pytest.raises(Cancelled):
         spec.run(context, {}, spec.resolve({"path": str(photos)}))
+
+
+def test_image_folder_lists_nested_files_in_path_order_and_skips_hidden_ones(photos, run):
+    import shutil
+
+    (photos / "cat" / "a").mkdir()
+    shutil.copy(photos / "cat" / "0.png", photos / "cat" / "a" / "b.png")
+    shutil.copy(photos / "cat" / "0.png", photos / "cat" / "a-c.png")  # '-' sorts before '/'
+    (photos / "cat" / ".thumbs").mkdir()
+    shutil.copy(photos / "cat" / "0.png", photos / "cat" / ".thumbs" / "0.png")
+    shutil.copy(photos / "cat" / "0.png", photos / "cat" / ".hidden.png")
+    (photos / "dog" / "linked").symlink_to(photos / "cat", target_is_directory=True)  # not followed
+    table = run("data.ImageFolderReader", path=str(photos))["table"]
+    assert list(table.column("path")) == ["cat/0.png", "cat/1.png", "cat/a/b.png", "cat/a-c.png",
+                                          "dog/0.png", "dog/1.png", "dog/2.png", "dog/UPPER.JPG"]
