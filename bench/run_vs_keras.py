@@ -3,7 +3,9 @@
 Both sides start a fresh Python process (start-up and TensorFlow import counted on
 both), read the bundled digits data, split it 80/20 stratified, train the same CNN
 for the same epochs and batch size with tf.data, predict the test split, and save a
-SavedModel and a .keras file.  Target (issue #4): ratio at most 1.10 on CPU.
+SavedModel and a .keras file.  Target (issue #4): ratio at most 1.10 on CPU; issue #11:
+at most 1.00.  Like the workflow's learner (seed 1, ``deterministic`` off), the script seeds
+Keras but leaves TensorFlow's op determinism off.
 
     python bench/run_vs_keras.py [--runs 3]
 """
@@ -33,8 +35,7 @@ HAND_WRITTEN = textwrap.dedent('''
     for c in np.unique(labels):
         rows = np.flatnonzero(labels == c)
         train[rng.permutation(rows)[: round(0.8 * len(rows))]] = True
-    keras.utils.set_random_seed(1)
-    tf.config.experimental.enable_op_determinism()
+    keras.utils.set_random_seed(1)  # as the learner does with a seed (no op determinism)
     x = keras.Input((8, 8, 1))
     h = keras.layers.Rescaling(0.0625)(x)
     h = keras.layers.Conv2D(32, 3, padding="same", activation="relu")(h)
