@@ -2,8 +2,9 @@
 
 Exit codes follow KNIME's batch mode (see DESIGN.md): 0 success, 2 bad
 arguments, 3 workflow could not be loaded or validated, 4 execution failed,
-130 interrupted.  Sub-commands import what they need inside their handler so
-that ``nodeflow validate`` and ``nodeflow nodes`` never load Qt or TensorFlow.
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM: a clean stop, as Ctrl-C).
+Sub-commands import what they need inside their handler so that
+``nodeflow validate`` and ``nodeflow nodes`` never load Qt or TensorFlow.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ EXIT_USAGE = 2
 EXIT_INVALID = 3
 EXIT_FAILED = 4
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM: stopped cleanly, as after Ctrl-C
 
 
 # --------------------------------------------------------------------------- validate
@@ -37,6 +39,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 print(f"{path}: {problem}")
             status = EXIT_INVALID
             continue
+        if args.unsafe_deserialization:
+            _trust_savedmodels(workflow)
         problems = validate(workflow)
         for problem in problems:
             print(f"{path}: {problem}")
@@ -44,20 +48,49 @@ def cmd_validate(args: argparse.Namespace) -> int:
             status = EXIT_INVALID
         elif not args.quiet:
             print(f"{path}: valid ({len(workflow.nodes)} nodes, {len(workflow.edges)} connections)")
+        if not args.quiet:
+            _print_outside(path, workflow, sys.stdout)
     return status
 
 
+def _print_outside(path: str, workflow, out) -> None:
+    """List the paths the workflow reads or writes outside its folder (information for
+    validate; the reason for a refusal in run)."""
+    from nodeflow.core.outside import outside_paths, report
+
+    lines = report(outside_paths(workflow))
+    if lines:
+        print(f"{path}: reads or writes outside its folder {workflow.base_dir}:", file=out)
+        for line in lines:
+            print(f"  {line}", file=out)
+
+
 # --------------------------------------------------------------------------- inspect
-def _load_valid(path: str):
-    """Load a workflow or print why not; returns None when it cannot be used."""
+def _load_valid(path: str, trust: bool = False):
+    """Load a workflow or print why not; returns None when it cannot be used.  ``trust``:
+    --unsafe-deserialization was given (see :func:`_trust_savedmodels`)."""
     from nodeflow.core import WorkflowFileError, load
 
     try:
-        return load(path)
+        workflow = load(path)
     except WorkflowFileError as exc:
         for problem in exc.problems:
             print(f"{path}: {problem}", file=sys.stderr)
         return None
+    if trust:
+        _trust_savedmodels(workflow)
+    return workflow
+
+
+def _trust_savedmodels(workflow) -> None:
+    """--unsafe-deserialization: trust every SavedModel source of this invocation, as if
+    each reader node had its unsafe_deserialization parameter switched on."""
+    from nodes.layers.transfer import TRUST_PARAM
+
+    for node in workflow:
+        spec = workflow.spec(node.id)
+        if spec is not None and spec.param(TRUST_PARAM) is not None:
+            workflow.set_param(node.id, TRUST_PARAM, True, check=False)
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -67,7 +100,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     load_keras()
     from nodeflow.core.shape_text import shapes_text
 
-    workflow = _load_valid(args.workflow)
+    workflow = _load_valid(args.workflow, args.unsafe_deserialization)
     if workflow is None:
         return EXIT_INVALID
     report = infer_shapes(workflow)
@@ -128,6 +161,22 @@ def _apply_sets(workflow, assignments: list[str]) -> str | None:
     return None
 
 
+def _outside_trusted(path: str, workflow) -> bool:
+    """False (after printing the list and how to allow it) when the workflow reads or
+    writes outside its folder and the user has not trusted it with exactly these paths;
+    refusing is a usage decision (exit 2), nothing has run."""
+    from nodeflow.core.outside import outside_paths
+    from nodeflow.core.trust import is_trusted
+
+    if is_trusted(path, outside_paths(workflow)):
+        return True
+    _print_outside(path, workflow, sys.stderr)
+    print(f"nodeflow run: refusing to run {path}: it is not trusted on this machine to read or write "
+          f"these paths; check them, then run again with --allow-outside, or open it in the editor "
+          f"and confirm Run to trust it", file=sys.stderr)
+    return False
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     import os
     import signal
@@ -139,7 +188,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from nodeflow.runtime.plan import plan_run
     from nodeflow.runtime.reporting import make_reporter
 
-    workflow = _load_valid(args.workflow)
+    if args.out and _not_a_folder(args.out):
+        print(f"nodeflow run: error: argument --out: expected a folder for the run's outputs, got "
+              f"{args.out}, which is (or lies below) an existing file", file=sys.stderr)
+        return EXIT_USAGE
+    workflow = _load_valid(args.workflow, args.unsafe_deserialization)
     if workflow is None:
         return EXIT_INVALID
     error = _apply_sets(workflow, args.set or [])
@@ -160,6 +213,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"{args.workflow}: {plan.message}", file=sys.stderr if args.events == "-" else sys.stdout)
         return EXIT_OK
+    if not args.allow_outside and not _outside_trusted(args.workflow, plan.workflow):
+        return EXIT_USAGE
     if args.device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = ""  # before TensorFlow loads: no GPU at all
     human_out = sys.stderr if args.events == "-" else sys.stdout
@@ -173,16 +228,26 @@ def cmd_run(args: argparse.Namespace) -> int:
         sinks.append(lambda e: (events_file.write(json.dumps(e, default=str) + "\n"), events_file.flush()))
     control = RunControl()
 
+    terminated = []  # SIGTERM is a cancel, as Ctrl-C, ending with its own exit code
+
     def interrupt(signum, frame):
         if control.cancel.is_set():
+            if signum == signal.SIGTERM:
+                raise SystemExit(EXIT_TERMINATED)
             raise KeyboardInterrupt
         control.cancel.set()
-        print("nodeflow: cancelling (Ctrl-C again to abort at once)", file=sys.stderr, flush=True)
+        if signum == signal.SIGTERM:
+            terminated.append(signum)
+            print("nodeflow: terminated (SIGTERM): cancelling the run", file=sys.stderr, flush=True)
+        else:
+            print("nodeflow: cancelling (Ctrl-C again to abort at once)", file=sys.stderr, flush=True)
 
     previous = signal.signal(signal.SIGINT, interrupt)
+    previous_term = signal.signal(signal.SIGTERM, interrupt)
     if hasattr(signal, "SIGUSR1"):
         signal.signal(signal.SIGUSR1, lambda signum, frame: control.stop_learning.set())
     run_dir = Path(args.out) if args.out else default_run_dir(args.workflow)
+    _remove_stale_saves(args.workflow)
     engine = Engine(workflow, run_dir, on_event=lambda e: [sink(e) for sink in sinks], control=control,
                     use_cache=not args.no_cache, device=args.device)
     try:
@@ -193,14 +258,39 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     finally:
         signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, previous_term)
         reporter.close()
         if events_file is not None:
             events_file.close()
     if result.status == RunOutcome.CANCELLED:
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     if result.status == RunOutcome.FAILED:
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _remove_stale_saves(workflow_path: str) -> None:
+    """Remove the temp files that saves of this workflow killed midway left beside it
+    (``.NAME.nflow.<random>.tmp``); the run folder's and the writers' own are the engine's."""
+    import os
+    import time
+
+    from nodeflow.runtime.storage import remove_stale_temps
+    from nodeflow.runtime.written import is_writer_temp
+
+    path = os.path.abspath(workflow_path)
+    remove_stale_temps(os.path.dirname(path), time.time(), lambda name: is_writer_temp(path, name))
+
+
+def _not_a_folder(path: str) -> bool:
+    """Whether ``path`` cannot become a folder: it, or the nearest part of it that exists,
+    is a file."""
+    import os
+
+    path = os.path.abspath(path)
+    while not os.path.lexists(path):
+        path = os.path.dirname(path)
+    return not os.path.isdir(path)
 
 
 # --------------------------------------------------------------------------- import / export
@@ -240,7 +330,7 @@ def cmd_export_python(args: argparse.Namespace) -> int:
         print(f"{args.output}: expected a file in an existing folder, but "
               f"{Path(args.output).resolve().parent} does not exist", file=sys.stderr)
         return EXIT_USAGE
-    workflow = _load_valid(args.workflow)
+    workflow = _load_valid(args.workflow, args.unsafe_deserialization)
     if workflow is None:
         return EXIT_INVALID
     load_keras()
@@ -365,12 +455,20 @@ def _device_choice(text: str) -> str:
     return text
 
 
+def _add_trust_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--unsafe-deserialization", action="store_true",
+                        help="trust every SavedModel folder the workflow reads: loading one runs code "
+                             "stored in it (as keras.config.enable_unsafe_deserialization()); without "
+                             "this, or the node's own unsafe_deserialization switch, it is refused "
+                             "(exit 3)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nodeflow",
         description="NodeFlow: wire Keras models as node workflows, validate and run them.",
         epilog="Exit codes: 0 success, 2 bad arguments, 3 workflow could not be loaded or "
-               "validated, 4 execution failed, 130 interrupted.",
+               "validated, 4 execution failed, 130 interrupted, 143 terminated (SIGTERM).",
     )
     parser.add_argument("--version", action="version", version=f"nodeflow {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -381,6 +479,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "Exit 0 when every file is valid, 3 otherwise.")
     p.add_argument("workflows", nargs="+", metavar="WF.nflow", help="workflow files to check")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing for valid files")
+    _add_trust_flag(p)
 
     p = sub.add_parser("nodes", help=COMMANDS["nodes"][1],
                        description="List every node type with its category, ports and parameters "
@@ -399,7 +498,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "editor's Execute All does. Outputs are kept in a run directory and "
                                    "reused when a node and its inputs did not change. Exit codes: 0 "
                                    "success, 2 bad arguments, 3 the workflow cannot be loaded or is "
-                                   "invalid, 4 a node failed, 130 interrupted (Ctrl-C).")
+                                   "invalid, 4 a node failed, 130 interrupted (Ctrl-C), 143 "
+                                   "terminated (SIGTERM).")
     p.add_argument("workflow", metavar="WF.nflow", help="the workflow file")
     p.add_argument("--set", action="append", metavar="NODE.PARAM=VALUE",
                    help="override a parameter for this run (repeatable); VALUE is JSON or text")
@@ -415,7 +515,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-dir", metavar="DIR",
                    help="folder the workflow's relative file paths refer to (default: the workflow "
                         "file's folder); the editor runs a snapshot of an unsaved workflow this way")
+    p.add_argument("--allow-outside", action="store_true",
+                   help="run even though the workflow reads or writes files outside its folder "
+                        "and is not trusted on this machine (this run only; trust is recorded "
+                        "when the editor's Run confirms the list)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    _add_trust_flag(p)
 
     p = sub.add_parser("inspect", help=COMMANDS["inspect"][1],
                        description="Infer the output shape and parameter count of every network node "
@@ -424,6 +529,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "or a node's shapes do not fit.")
     p.add_argument("workflow", metavar="WF.nflow", help="the workflow file")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    _add_trust_flag(p)
 
     p = sub.add_parser("import", help=COMMANDS["import"][1],
                        description="Read a Keras model (.keras or .h5) in Keras's safe mode and write "
@@ -441,6 +547,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "model with plain Keras code, one statement per node.")
     p.add_argument("workflow", metavar="WF.nflow", help="the workflow file")
     p.add_argument("-o", "--output", metavar="model.py", help="the script to write (default: stdout)")
+    _add_trust_flag(p)
     return parser
 
 
@@ -458,7 +565,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def exit_if_interrupted(code: int) -> None:
-    """End the process at once, without the interpreter's teardown, if ``code`` is 130.
+    """End the process at once, without the interpreter's teardown, if ``code`` is 130 or 143.
 
     Once TensorFlow is loaded, finalizing the interpreter takes one to several seconds
     (its modules and native objects are torn down one by one), which a person who
@@ -468,7 +575,7 @@ def exit_if_interrupted(code: int) -> None:
     for a caller of :func:`main` that goes on."""
     import os
 
-    if code != EXIT_INTERRUPTED:
+    if code not in (EXIT_INTERRUPTED, EXIT_TERMINATED):
         return
     for stream in (sys.stdout, sys.stderr):
         try:

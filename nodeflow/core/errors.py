@@ -12,15 +12,27 @@ import json
 from dataclasses import dataclass
 
 
+MESSAGE_LIMIT = 2_000  # characters of one problem's message; the rest is elided
+
+
+def abbreviate(text: str, limit: int = 80) -> str:
+    """``text`` cut to at most ``limit`` characters, ending in "…" when cut.
+
+    Every name, key or value a message quotes from a file goes through here, so a
+    five-million-character key gives a short line, not a 20 MB one.
+    """
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "\u2026"
+
+
 def show_value(value: object, limit: int = 60) -> str:
     """Render a found value the way it would appear in a .nflow file, shortened."""
+    if isinstance(value, str) and len(value) > 4 * limit:
+        value = value[: 4 * limit]  # no need to encode megabytes to show a few dozen characters
     try:
         text = json.dumps(value, ensure_ascii=False, allow_nan=True)
     except (TypeError, ValueError, RecursionError):
         text = repr(value)
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
-    return text
+    return abbreviate(text, limit)
 
 
 def expected_got(expected: str, found: object) -> str:
@@ -44,10 +56,10 @@ class Problem:
     def __str__(self) -> str:
         parts = []
         if self.node is not None:
-            parts.append(f"node {self.node}")
+            parts.append(f"node {abbreviate(self.node, 120)}")
         if self.where:
-            parts.append(self.where)
-        parts.append(self.message)
+            parts.append(abbreviate(self.where, 240))
+        parts.append(abbreviate(self.message, MESSAGE_LIMIT))
         return _printable(": ".join(parts))
 
 

@@ -20,11 +20,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .atomic_write import write_bytes
 from .errors import Problem, WorkflowFileError, expected_got, show_value
 from .params import FileParam
 from .ports import IDENTIFIER
@@ -455,26 +455,14 @@ def _format_node(node: dict, last: bool) -> list[str]:
 
 
 def save(workflow: Workflow, path: str | os.PathLike) -> None:
-    """Write atomically: a crash mid-save leaves the previous file intact."""
+    """Write atomically: a crash mid-save leaves the previous file intact.  A symbolic link
+    at ``path`` stays a link: the file it names gets the new text (see
+    :mod:`nodeflow.core.atomic_write`), and file paths are still stored relative to the
+    link's folder, the folder the workflow is opened from."""
     path = Path(path)
     base_dir = os.path.abspath(path.parent)
     text = dumps(workflow, base_dir=base_dir).encode("utf-8")
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, _file_mode(path))
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_dir(directory)
+    write_bytes(path, text)
     _adopt_stored_paths(workflow, base_dir)
 
 
@@ -490,23 +478,3 @@ def _adopt_stored_paths(workflow: Workflow, new_base: str) -> None:
                 if stored != value:
                     workflow.set_param(node.id, name, stored, check=False)
     workflow.base_dir = new_base
-
-
-def _file_mode(path: Path) -> int:
-    """Keep an existing file's permissions; a new file gets the usual 0o666 & ~umask."""
-    try:
-        return path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def _fsync_dir(directory: Path) -> None:
-    if not hasattr(os, "O_DIRECTORY"):
-        return  # Windows: directories cannot be opened for fsync
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

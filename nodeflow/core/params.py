@@ -59,6 +59,36 @@ def same_value(a: object, b: object) -> bool:
     return type(a) is type(b) and a == b or (_is_number(a) and _is_number(b) and a == b)
 
 
+# Bounds on any parameter value, whatever its type: a workflow is a small file, and
+# values beyond these are mistakes or attacks that would make messages, copies and
+# editors slow or crash (Python recursion) long before they meant anything.
+MAX_TEXT = 10_000  # characters of one text (or key) inside a value
+MAX_ITEMS = 100_000  # entries of one list or object
+MAX_DEPTH = 32  # levels of lists / objects inside one another
+
+
+def size_problem(value: Any) -> str | None:
+    """Why ``value`` is too big (too long a text, too many entries, nested too deeply),
+    else ``None``.  Iterative, so any depth can be measured without recursing."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if len(item) > MAX_TEXT:
+                return f"expected texts of at most {MAX_TEXT:,} characters, got one of {len(item):,}"
+        elif isinstance(item, (list, dict)):
+            if depth >= MAX_DEPTH:
+                return f"expected values nested at most {MAX_DEPTH} levels deep, got deeper ones"
+            if len(item) > MAX_ITEMS:
+                return f"expected at most {MAX_ITEMS:,} entries in a list or object, got {len(item):,}"
+            if isinstance(item, dict):
+                stack.extend((key, depth + 1) for key in item)
+                stack.extend((v, depth + 1) for v in item.values())
+            else:
+                stack.extend((v, depth + 1) for v in item)
+    return None
+
+
 def _range_text(lo, hi, lo_open=False, hi_open=False) -> str:
     parts = []
     if lo is not None:
@@ -95,6 +125,9 @@ class Param:
         """All problems of ``value`` for this parameter (empty when valid)."""
         if value is None:
             return [] if self.optional else [(self.name, expected_got(self.expected(), None))]
+        too_big = size_problem(value)
+        if too_big:
+            return [(self.name, too_big)]
         return [(self.name + sub, msg) for sub, msg in self._check(value)]
 
     def _check(self, value: Any) -> CheckResult:
@@ -264,11 +297,20 @@ class FileParam(Param):
 
     Stored relative to the workflow file when it lies below it (see
     ``nodeflow.core.fileformat``); ``mode`` tells an editor which dialog to open.
+    ``access`` says whether the node reads or writes the path (listed before a run
+    when it lies outside the workflow's folder): "save" writes, "open" reads, and a
+    "folder" reads unless ``writes`` is set (e.g. a log folder).
     """
 
     mode: str = "open"  # "open" | "save" | "folder"
     filters: tuple[str, ...] = ()
+    writes: bool = False  # a "folder" the node writes into; "save" always writes
     kind: ClassVar[str] = "file"
+
+    @property
+    def access(self) -> str:
+        """What the node does with the path: "writes" or "reads"."""
+        return "writes" if self.mode == "save" or self.writes else "reads"
 
     def _accepts(self, value):
         return isinstance(value, str) and value.strip() != "" and "\x00" not in value
@@ -563,4 +605,8 @@ __all__ = [
     "NestedChoiceParam",
     "PARAM_KINDS",
     "same_value",
+    "size_problem",
+    "MAX_TEXT",
+    "MAX_ITEMS",
+    "MAX_DEPTH",
 ]

@@ -63,6 +63,9 @@ class NodeSpec:
     # export_code(node_id, params, inputs: dict[port, expression]) -> (lines, output expression)
     export_code: Callable[..., Any] | None = field(default=None, compare=False)
     run: Callable[..., Any] | None = field(default=None, compare=False)
+    # checks beyond each value's own, for validation (e.g. against the file a path names):
+    # check(params, resolve_path) -> [(parameter, message)]; standard library only
+    check: Callable[..., Any] | None = field(default=None, compare=False)
 
     def __post_init__(self):
         problems = []

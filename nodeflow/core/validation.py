@@ -1,26 +1,31 @@
 """Validation: every problem of a workflow, each naming the node and what is wrong.
 
-Checks: unknown node type, unknown parameter, missing required parameter,
-ill-typed or out-of-range value, unknown or dangling edge endpoint, incompatible
-port types, too many connections on a single input, missing required input, and
-cycles.  Problems come back in a stable order (nodes in workflow order, then
-edges), all of them, never just the first.
+Checks: node ids (identifiers of at most 100 characters), unknown node type,
+unknown parameter, missing required parameter, ill-typed, out-of-range or too big
+a value (see :func:`nodeflow.core.params.size_problem`), unknown or dangling edge
+endpoint, incompatible port types, too many connections on a single input,
+missing required input, and cycles.  Problems come back in a stable order (nodes
+in workflow order, then edges), all of them, never just the first.
 """
 
 from __future__ import annotations
 
 from .errors import Problem
-from .workflow import Edge, Workflow, unknown_param_message, unknown_type_problem
+from .workflow import Edge, Workflow, id_problem, unknown_param_message, unknown_type_problem
 
 
 def validate(workflow: Workflow) -> list[Problem]:
     problems: list[Problem] = []
     registry = workflow.registry
     for node in workflow:
+        bad_id = id_problem(node.id)
+        if bad_id:
+            problems.append(Problem(node.id, "id", bad_id))
         spec = registry.get(node.type)
         if spec is None:
             problems.append(unknown_type_problem(registry, node.type, node.id))
             continue
+        before = len(problems)
         for name, value in node.params.items():
             param = spec.param(name)
             if param is None:
@@ -32,6 +37,9 @@ def validate(workflow: Workflow) -> list[Problem]:
                 problems.append(
                     Problem(node.id, param.name, f"missing required parameter; expected {param.expected()}")
                 )
+        if spec.check is not None and len(problems) == before:  # on well-formed values only
+            problems += [Problem(node.id, where, message)
+                         for where, message in spec.check(spec.resolve(node.params), workflow.resolve_path)]
     good_edges = _check_edges(workflow, problems)
     into: dict[tuple[str, str], list[Edge]] = {}
     for edge in dict.fromkeys(workflow.edges):

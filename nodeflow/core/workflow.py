@@ -96,6 +96,54 @@ class Removal:
     edges: tuple[tuple[int, Edge], ...]
 
 
+# Node ids name folders of a run (and Keras layers); file systems allow 255 bytes per
+# name, and nothing needs more than this.
+MAX_ID_LENGTH = 100
+# Names longer than this get no "did you mean" hint: close matching costs time
+# proportional to the product of the lengths.
+_HINT_LIMIT = 200
+
+
+def id_problem(node_id: str) -> str | None:
+    """Why ``node_id`` cannot name a node (not an identifier, too long), else ``None``."""
+    if not IDENTIFIER.fullmatch(node_id):
+        return expected_got("an identifier (letters, digits, _)", node_id)
+    if len(node_id) > MAX_ID_LENGTH:
+        return f"expected an id of at most {MAX_ID_LENGTH} characters, got {len(node_id):,}"
+    return None
+
+
+def copy_value(value: Any) -> Any:
+    """An independent copy of a JSON value (lists and dicts copied, any depth).
+
+    Iterative, unlike ``copy.deepcopy``: a file may hold values nested far deeper than
+    Python's recursion limit, and copying a workflow must never fail on what loads.
+    """
+    if not isinstance(value, (list, dict)):
+        return value
+    root = [value]
+    result: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any]] = [(root, result, 0)]  # (source, copy, key)
+    while stack:
+        source, target, key = stack.pop()
+        item = source[key]
+        if isinstance(item, dict):
+            fresh: Any = dict.fromkeys(item)
+            target[key] = fresh
+            stack.extend((item, fresh, k) for k in item)
+        elif isinstance(item, list):
+            fresh = [None] * len(item)
+            target[key] = fresh
+            stack.extend((item, fresh, i) for i in range(len(item)))
+        else:
+            target[key] = item
+    return result[0]
+
+
+def _copy_node(node: Node) -> Node:
+    return replace(node, params=copy_value(node.params))
+
+
 def _point(value: tuple[float, float]) -> tuple[float, float]:
     return float(value[0]), float(value[1])
 
@@ -162,8 +210,9 @@ class Workflow:
         spec = self.registry.get(type_id)
         if spec is None:
             return [unknown_type_problem(self.registry, type_id, None)]
-        if node_id is not None and not IDENTIFIER.fullmatch(node_id):
-            return [Problem(None, "id", expected_got("an identifier (letters, digits, _)", node_id))]
+        bad_id = id_problem(node_id) if node_id is not None else None
+        if bad_id:
+            return [Problem(None, "id", bad_id)]
         if node_id in self.nodes:
             return [Problem(node_id, "id", "this id is already in use")]
         node_id = node_id or self.new_id(type_id)
@@ -368,13 +417,20 @@ class Workflow:
         edge = Edge(source, source_port, target, target_port)
         where = f"input port {target_port}"
         gone = set(replacing)
-        edges = [e for e in self.edges if e not in gone]
-        sources = lambda n: [e.source for e in edges if e.target == n]  # noqa: E731
-        if source == target or target in self._reachable(source, sources):
+        edges = [e for e in self.edges if e not in gone] if gone else self.edges
+        # one pass builds the index the cycle check walks, so a check stays linear in
+        # the graph's size (a chain of thousands of layers is wired one edge at a time)
+        targets: dict[str, list[str]] = {}
+        taken: list[Edge] = []
+        for e in edges:
+            targets.setdefault(e.source, []).append(e.target)
+            if e.target == target and e.target_port == target_port:
+                taken.append(e)
+        # a cycle needs a way back from target to source; a new node has none, at once
+        if source == target or source in self._reachable(target, lambda n: targets.get(n, ())):
             return [Problem(target, where, f"connecting {source} to {target} would make a cycle")]
-        if edge in edges:
+        if edge in taken:
             return [Problem(target, where, f"{edge} exists already")]
-        taken = [e for e in edges if e.target == target and e.target_port == target_port]
         if taken and not self.registry[self.nodes[target].type].input(target_port).multi:
             return [Problem(target, where, f"expected one connection, but {taken[0].source}."
                                            f"{taken[0].source_port} is connected already")]
@@ -496,7 +552,7 @@ class Workflow:
         """An independent copy of the state (without the subscribers)."""
         clone = Workflow(self._registry, self.description)
         clone.base_dir = self.base_dir
-        clone.nodes = copy.deepcopy(self.nodes)
+        clone.nodes = {node_id: _copy_node(node) for node_id, node in self.nodes.items()}
         clone.edges = list(self.edges)
         clone.backdrops = copy.deepcopy(self.backdrops)
         return clone
@@ -513,7 +569,7 @@ class Workflow:
         part = Workflow(self._registry)
         for node in self:
             if node.id in chosen:
-                part.insert_node(self._absolute_paths(copy.deepcopy(node)))
+                part.insert_node(self._absolute_paths(_copy_node(node)))
         for edge in self.edges:
             if edge.source in part.nodes and edge.target in part.nodes:
                 part.insert_edge(edge)
@@ -535,7 +591,7 @@ class Workflow:
 def unknown_type_problem(registry: Registry, type_id: str, node_id: str | None) -> Problem:
     """The one message for a node type the catalogue does not know, with a close match."""
     message = expected_got("a known node type", type_id)
-    hint = registry.suggest(type_id)
+    hint = registry.suggest(type_id) if len(type_id) <= _HINT_LIMIT else None
     if hint:
         message += f" (did you mean {hint}?)"
     return Problem(node_id, "type", message)
@@ -551,7 +607,7 @@ def _check_param(spec: NodeSpec, name: str, value: Any) -> list[tuple[str, str]]
 def unknown_param_message(spec: NodeSpec, name: str) -> str:
     known = [p.name for p in spec.params]
     message = f"unknown parameter of {spec.type_id}; expected one of: {', '.join(known) or 'none'}"
-    close = difflib.get_close_matches(name, known, n=1)
+    close = difflib.get_close_matches(name, known, n=1) if len(name) <= _HINT_LIMIT else []
     if close:
         message += f" (did you mean {close[0]}?)"
     return message

@@ -12,12 +12,14 @@ written from the core model only, never from the canvas.
 from __future__ import annotations
 
 import copy
+import errno
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from nodeflow.core import Edge, Node, Workflow, WorkflowEditError, WorkflowFileError, dumps, load, loads, save
+from nodeflow.core import (Edge, Node, NodeFlowError, Workflow, WorkflowEditError, WorkflowFileError, dumps,
+                           load, loads, save)
 from nodeflow.core.params import same_value
 from nodeflow.core.workflow import Backdrop, Removal
 from nodeflow.core.workflow_events import (
@@ -32,6 +34,28 @@ from nodeflow.core.workflow_events import (
     NodeRemoved,
     WorkflowEvent,
 )
+
+
+class SaveError(NodeFlowError):
+    """The workflow could not be written to ``path``; the document is left as it was
+    (same file, still modified), so nothing the user did is lost."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = path, reason
+
+
+def save_failure_reason(path: Path, exc: OSError) -> str:
+    """What went wrong, in the user's terms (the temporary file's name means nothing to them)."""
+    if isinstance(exc, FileNotFoundError) and not path.parent.is_dir():
+        return f"the folder {path.parent} does not exist (any more)"
+    if exc.errno == errno.ENOSPC:
+        return "no space left on the device"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, IsADirectoryError) or path.is_dir():
+        return "a folder of that name is in the way"
+    return exc.strerror or str(exc)
 
 
 class WorkflowDocument(QObject):
@@ -110,10 +134,16 @@ class WorkflowDocument(QObject):
         self.changed.emit()
 
     def save(self, path: str | Path | None = None) -> None:
+        """Write the workflow (atomically) and make it the document's file.  Raises
+        :class:`SaveError` when the file cannot be written (missing folder, permissions, full
+        disk): then the document's file and path and its modified mark stay as they were."""
         target = Path(path).resolve() if path else self.path
         if target is None:
             raise ValueError("no file name")
-        save(self.workflow, target)
+        try:
+            save(self.workflow, target)
+        except OSError as exc:
+            raise SaveError(target, save_failure_reason(target, exc)) from exc
         self.path = target
         self.undo_stack.setClean()
         self.changed.emit()

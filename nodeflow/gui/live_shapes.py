@@ -26,6 +26,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QProcess, QTimer, Signal
 
 from nodeflow.core.fileformat import dumps
 from nodeflow.keras.report import ShapeReport
+from nodeflow.keras.shape_worker import MEMORY_VARIABLE
 
 WORKER = ["-P", "-m", "nodeflow.keras.shape_worker"]  # -P: the current directory is not on sys.path
 
@@ -160,7 +161,10 @@ class ShapeWorker(QObject):
             return
         how = "was killed" if status == QProcess.CrashExit else f"exited with code {code}"
         last = f" ({self._errors[-1]})" if self._errors else ""
-        self._lost(f"the shape worker {how}{last}")
+        hint = ""
+        if status == QProcess.CrashExit:  # what a native allocation failure under its memory cap does
+            hint = f"; the network may be too large to infer shapes within {MEMORY_VARIABLE}"
+        self._lost(f"the shape worker {how}{last}{hint}")
 
     def _lost(self, reason: str) -> None:
         """Answer what was in flight with the reason; start afresh only if it had started well."""

@@ -23,11 +23,12 @@ from nodeflow.core.states import NodeState
 
 from .autosave import Autosave, ask_restore, orphans
 from .canvas import Canvas
-from .document import WorkflowDocument
+from .document import SaveError, WorkflowDocument
 from .live_shapes import LiveShapes
 from .legend import show_legend
 from .log_pane import LogPane
 from .monitor import LearningMonitor
+from .outside_dialog import confirm_run
 from .properties import PropertiesPanel
 from .repository import NodeRepository
 from .run_controller import RunController
@@ -36,6 +37,14 @@ from .run_session import RunSession
 EXAMPLES = Path(__file__).resolve().parents[2] / "workflows"
 FILE_FILTER = "NodeFlow workflows (*.nflow)"
 MAX_RECENT = 8
+
+
+def show_save_error(parent, error: SaveError) -> None:
+    """The one place a failed save is told: the file and the reason, and that nothing was lost."""
+    QMessageBox.critical(parent, "Cannot save the workflow",
+                         f"{error.path.name} could not be saved: {error.reason}.\n\n{error.path}\n\n"
+                         "Your changes are still open in the editor: save them somewhere else "
+                         "(File > Save As) or try again.")
 
 
 def parameter_text(report) -> str:
@@ -244,12 +253,11 @@ class MainWindow(QMainWindow):
         return True
 
     def save(self) -> bool:
+        """Save to the document's file (asking for one when untitled); False when nothing was
+        saved, so a close or an open that waited for the save is cancelled."""
         if self.document.path is None:
             return self.save_as()
-        self.document.save()
-        self._remember(self.document.path)
-        self.statusBar().showMessage(f"Saved {self.document.path}", 4000)
-        return True
+        return self._save_to(None)
 
     def save_as(self) -> bool:
         path, _ = QFileDialog.getSaveFileName(self, "Save workflow as", str(self._start_folder()), FILE_FILTER)
@@ -257,8 +265,17 @@ class MainWindow(QMainWindow):
             return False
         if not path.endswith(".nflow"):
             path += ".nflow"
-        self.document.save(path)
-        self._remember(Path(path))
+        return self._save_to(Path(path))
+
+    def _save_to(self, path: Path | None) -> bool:
+        """Every save goes through here: a failure is shown and leaves the document modified."""
+        try:
+            self.document.save(path)
+        except SaveError as exc:
+            show_save_error(self, exc)
+            return False
+        self._remember(self.document.path)
+        self.statusBar().showMessage(f"Saved {self.document.path}", 4000)
         return True
 
     def revert(self) -> None:
@@ -308,15 +325,17 @@ class MainWindow(QMainWindow):
         self.recent_menu.setEnabled(bool(self._recent()))
 
     def closeEvent(self, event) -> None:
+        """Close only when the work is saved or given up; then end what this window started
+        (a run, the warm runner, its shape requests, the autosave timer) before it goes."""
+        event.ignore()  # until everything below went through: an error keeps the window and the work
         if not self.confirm_discard():
-            event.ignore()
             return
         if self.session.running:
             answer = QMessageBox.question(self, "A run is in progress",
                                           "Training is still running. Cancel the run and quit?")
             if answer != QMessageBox.Yes:
-                event.ignore()
                 return
+        self.runner.shutdown()  # first: a run ended below must not start another warm runner
         self.session.close()
         self.autosave.close()
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -430,6 +449,10 @@ class MainWindow(QMainWindow):
         return self._execute(selected)
 
     def _execute(self, targets: list[str] | None) -> bool:
+        if not self.session.running and not confirm_run(self, self.document.workflow, self.document.path,
+                                                        targets):
+            self.statusBar().showMessage("Run cancelled: nothing was executed", 8000)
+            return False  # files outside the workflow folder, not accepted
         self.autosave.save_now()  # a run can take the machine down (out of memory): keep the work first
         return self.session.execute(targets)
 
@@ -568,6 +591,7 @@ class MainWindow(QMainWindow):
         if node_id is None:
             self.properties.show_node(None, None, {})
         else:
+            self.properties.set_folder(self.document.workflow.base_dir)
             self.properties.show_node(node_id, self.document.workflow.spec(node_id),
                                       dict(self.document.workflow.nodes[node_id].params))
             self.properties.set_known_columns(self.session.upstream_columns(node_id))

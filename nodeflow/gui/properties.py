@@ -74,6 +74,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import os
 import re
 from typing import Any
 
@@ -105,6 +106,7 @@ from PySide6.QtWidgets import (
 )
 
 from nodeflow.core.errors import expected_got, show_value
+from nodeflow.core.outside import is_listed, resolve
 from nodeflow.core.params import (
     REQUIRED,
     BoolParam,
@@ -138,11 +140,14 @@ UNSET: Any = _Unset()
 NONE_TEXT = "(none)"
 NOT_SET_TEXT = "(not set)"
 INVALID_COLOR = "#d9534f"
+OUTSIDE_COLOR = "#c77c02"  # a warning, not an error: the path is allowed
 STYLE_SHEET = f"""
 *[nfDefault="true"] {{ color: palette(placeholder-text); font-style: italic; }}
 QFrame#nfRing {{ border: 1px solid transparent; border-radius: 3px; }}
 QFrame#nfRing[nfInvalid="true"] {{ border-color: {INVALID_COLOR}; }}
 QLabel#nfProblem {{ color: {INVALID_COLOR}; }}
+QLabel#nfResolved {{ color: palette(placeholder-text); }}
+QLabel#nfResolved[nfOutside="true"] {{ color: {OUTSIDE_COLOR}; font-weight: bold; }}
 QFrame#nfSubForm {{ border: none; border-left: 2px solid palette(midlight); margin-left: 16px; }}
 QToolBox::tab {{ background: palette(button); border: 1px solid palette(mid); border-radius: 3px;
                  padding: 1px 4px; }}
@@ -291,6 +296,9 @@ class ParamEditor(QWidget):
 
     def set_known_columns(self, columns: list[str] | None) -> None:
         """The upstream table's column names (only column editors use them)."""
+
+    def set_folder(self, folder: str | None) -> None:
+        """The workflow's folder, which relative paths refer to (only file editors use it)."""
 
     # -- helpers -----------------------------------------------------------------
     def _checked(self) -> Any:
@@ -627,6 +635,31 @@ class FileEditor(TextEditor):
                                 "folder": "Choose a folder"}.get(param.mode, "Choose"))
         self.button.clicked.connect(self.browse)
         self.top.addWidget(self.button)
+        self.folder: str | None = None
+        # the path the node will use, resolved, and whether it leaves the workflow's folder
+        self.resolved = QLabel()
+        self.resolved.setObjectName("nfResolved")
+        self.resolved.setWordWrap(True)
+        self.resolved.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.resolved.hide()
+        self.column.addWidget(self.resolved)
+        self.line.textChanged.connect(self._show_resolved)
+
+    def set_folder(self, folder: str | None) -> None:
+        self.folder = folder
+        self._show_resolved()
+
+    def _show_resolved(self, *_args) -> None:
+        text = self.line.text()
+        if not text.strip() or "\x00" in text or (self.folder is None and not os.path.isabs(text)):
+            self.resolved.hide()
+            return
+        path = resolve(self.folder, text)
+        outside = self.folder is not None and is_listed(self.folder, self.param.access, path)
+        self.resolved.setText(f"{path}  \u2014  outside the workflow folder" if outside else path)
+        self.resolved.setProperty("nfOutside", outside)
+        _repolish(self.resolved)
+        self.resolved.show()
 
     def browse(self) -> None:
         path = choose_path(self, self.param, self.line.text())
@@ -1212,6 +1245,10 @@ class ParamForm(QWidget):
         for row in self.rows.values():
             row.editor.set_known_columns(columns)
 
+    def set_folder(self, folder: str | None) -> None:
+        for row in self.rows.values():
+            row.editor.set_folder(folder)
+
     def flush(self) -> None:
         """Commit whatever the user typed and did not confirm yet."""
         for row in self.rows.values():
@@ -1300,6 +1337,7 @@ class PropertiesPanel(QWidget):
         self._node_id: str | None = None
         self._spec: NodeSpec | None = None
         self._known_columns: list[str] | None = None
+        self._folder: str | None = None  # the workflow's folder: file editors resolve paths in it
         self._open_sections: dict[str, str] = {}  # node type -> the section last opened
         self.form: ParamForm | None = None
 
@@ -1365,6 +1403,7 @@ class PropertiesPanel(QWidget):
             return
         form = ParamForm(spec.params, grouped=True)
         form.set_known_columns(self._known_columns)
+        form.set_folder(self._folder)
         form.set_values(values)
         form.edited.connect(lambda name, value, node=node_id: self.param_edited.emit(node, name, value))
         form.reset.connect(lambda name, node=node_id: self.reset_requested.emit(node, name))
@@ -1387,6 +1426,13 @@ class PropertiesPanel(QWidget):
         self._known_columns = list(columns) if columns is not None else None
         if self.form is not None:
             self.form.set_known_columns(self._known_columns)
+
+    def set_folder(self, folder: str | None) -> None:
+        """The workflow's folder (None: not saved yet); file editors show each path resolved
+        in it and mark one outside it."""
+        self._folder = folder
+        if self.form is not None:
+            self.form.set_folder(folder)
 
     def update_value(self, name: str, value: Any = UNSET, explicit: bool | None = None) -> None:
         """The model changed one value (undo, redo, a refused edit): show it, emit nothing.

@@ -99,7 +99,8 @@ class RunController(QObject):
 
     def command(self, snapshot: Path, targets: list[str] | None, device: str, base_dir: str | None) -> list[str]:
         """The ``nodeflow`` arguments the runner is given."""
-        args = ["run", str(snapshot), "--out", str(self.run_dir), "--events", "-", "--quiet", "--device", device]
+        args = ["run", str(snapshot), "--out", str(self.run_dir), "--events", "-", "--quiet", "--device", device,
+                "--allow-outside"]  # the editor asked before Execute (outside_dialog)
         if base_dir:
             args += ["--base-dir", base_dir]
         for target in targets or []:

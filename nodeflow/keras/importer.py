@@ -16,12 +16,14 @@ the model's order.  Nodes are laid out left to right by depth.
 from __future__ import annotations
 
 import json
+import os
 import re
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from nodeflow.core.errors import NodeFlowError
+from nodeflow.core.errors import NodeFlowError, abbreviate
 from nodeflow.core.layout import layered_positions
 from nodeflow.core.params import ChoiceParam, NestedChoiceParam
 from nodeflow.core.registry import Registry, default_registry
@@ -47,18 +49,78 @@ class ImportResult:
 
 
 def load_model_file(path: str):
-    """Load a .keras / .h5 file or a SavedModel folder in Keras's safe mode."""
+    """Load a .keras / .h5 file or a SavedModel folder in Keras's safe mode.
+
+    Any failure becomes a :class:`ModelImportError` naming the file (and the class or
+    layer when known): a damaged or foreign file is the user's input, not a bug, so it
+    must not end in a traceback.
+    """
     keras = load_keras()
+    _check_archive(path)
     try:
         return keras.saving.load_model(path, safe_mode=True, compile=False)
-    except ValueError as exc:
-        if "Lambda" in str(exc) or "safe_mode" in str(exc):
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception as exc:  # Keras lets zipfile, json, h5py and config errors through as they are
+        text = str(exc)
+        if isinstance(exc, ValueError) and ("Lambda" in text or "safe_mode" in text):
             raise ModelImportError(
                 f"{path}: the model contains a Lambda layer or other stored Python code, which "
                 "NodeFlow refuses to run; rebuild that part from layers") from None
-        raise ModelImportError(f"{path}: cannot load the model: {exc}") from None
-    except OSError as exc:
-        raise ModelImportError(f"{path}: cannot load the model: {exc}") from None
+        unknown = re.search(r"Could not locate (?:class|function) '([^']+)'", text)
+        if unknown:
+            layer = _layer_of_class(path, unknown.group(1))
+            raise ModelImportError(
+                f"{path}: {f'layer {layer} uses ' if layer else ''}the class {unknown.group(1)}, "
+                "which is neither a Keras class nor registered; NodeFlow imports only models "
+                "made of Keras's own layers and never loads the code of custom ones") from None
+        raise ModelImportError(f"{path}: cannot load the model: {_reason(exc)}") from None
+
+
+def _check_archive(path: str) -> None:
+    """A .keras file must be an intact zip archive; say so before Keras misreports it
+    (it calls a damaged file "not found" and lets CRC errors through as they are)."""
+    if not str(path).endswith(".keras") or not os.path.isfile(path):
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError, EOFError) as exc:
+        raise ModelImportError(f"{path}: not a readable .keras file (expected a zip archive): "
+                               f"{_reason(exc)}") from None
+    if bad is not None:
+        raise ModelImportError(f"{path}: the .keras file is damaged: {bad} fails its checksum")
+    if "config.json" not in names:
+        raise ModelImportError(f"{path}: the .keras file is damaged: it has no config.json")
+
+
+def _layer_of_class(path: str, class_name: str) -> str | None:
+    """The name of the first layer of ``class_name`` in a .keras file's config, if any."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+    except Exception:  # only a better message is at stake
+        return None
+    stack = [config]
+    while stack:  # iterative: the config may be nested deeply
+        item = stack.pop()
+        if isinstance(item, dict):
+            if item.get("class_name") == class_name and isinstance(item.get("config"), dict):
+                name = item["config"].get("name")
+                if isinstance(name, str):
+                    return abbreviate(name)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    """An exception as one short line: its type when its text says little."""
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else ""
+    return abbreviate(f"{type(exc).__name__}: {first}" if len(first) < 20 else first, 300)
 
 
 def import_model(model, registry: Registry | None = None) -> ImportResult:

@@ -14,10 +14,15 @@ only the caching is added here.  Because a cached node was built on tensors of i
 own, the model's parameter totals are found by following each output tensor back
 through the Keras layers that compute it (see :class:`_Built`), which counts what
 the translator's model would contain, and nothing a Set Output Layers cut away.
+
+Nodes are built without weights (see :func:`_weightless`): a layer's variables get
+their shapes but no memory, so a network of billions of parameters costs no more to
+infer than a small one.  Parameter counts come from the variables' shapes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -139,9 +144,18 @@ class ShapeInference:
         own = [((port, i), t) for port, v in inputs.items()
                for i, t in enumerate(v if isinstance(v, list) else [v])]
         try:
-            layer, outputs = build_node(workflow, node_id, inputs, layers)
+            try:
+                with _weightless():
+                    layer, outputs = build_node(workflow, node_id, inputs, layers)
+            except ValueError as exc:
+                if "stateless scope" not in str(exc):
+                    raise
+                # a layer that creates a variable from a value, not an initializer: build it as is
+                layer, outputs = build_node(workflow, node_id, inputs, layers)
             params = layer.count_params() if layer is not None and layer.built else 0
         except Exception as exc:  # Keras reports bad shapes and arguments as various types
+            if _out_of_memory(exc):
+                exc = MemoryError("too large to infer shapes within the shape process's memory limit")
             problem = exc.problems[0] if getattr(exc, "problems", None) else node_error(node_id, inputs, exc)
             return _Built(None, {}, 0, problem)
         built = _Built(layer, outputs, params, None)
@@ -151,6 +165,31 @@ class ShapeInference:
                 built.reaches[(port, i)] = _trace(tensor, starts)
         built.trainable = [(item, item.trainable) for item in _layers_within(layer)]
         return built
+
+
+@contextlib.contextmanager
+def _weightless():
+    """Variables created inside get a shape and no value (Keras defers their
+    initialization in a stateless scope), so building allocates no weight memory.
+
+    They stay uninitialized for good: shapes and counts need no values.  Keras keeps a
+    global list of such variables and initializes all of them when the next outermost
+    stateless scope ends (its symbolic calls open one), so the ones made here are taken
+    off that list again."""
+    from keras.src.backend.common import global_state
+
+    key = "uninitialized_variables"
+    before = list(global_state.get_global_attribute(key, []) or [])
+    try:
+        with load_keras().StatelessScope(initialize_variables=False):
+            yield
+    finally:
+        global_state.set_global_attribute(key, before)
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """A build that ran out of memory (Python's MemoryError, TensorFlow's OOM)."""
+    return isinstance(exc, MemoryError) or type(exc).__name__ == "ResourceExhaustedError"
 
 
 def _trace(tensor, starts: dict[int, Origin]) -> tuple[list, list[Origin]]:

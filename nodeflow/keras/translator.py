@@ -19,7 +19,9 @@ Errors name the node: ``node add_1: inputs have shapes (None, 32) and (None, 64)
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -260,10 +262,29 @@ def translate(workflow: Workflow, output: tuple[str, str] | None = None, name: s
     # function then takes and returns a tensor, as users of tf.saved_model.load expect
     single = lambda tensors: tensors[0] if len(tensors) == 1 else tensors  # noqa: E731
     try:
-        model = keras.Model(inputs=single(model_inputs), outputs=single(model_outputs), name=name)
+        with deep_graph(len(nodes)):
+            model = keras.Model(inputs=single(model_inputs), outputs=single(model_outputs), name=name)
     except Exception as exc:
         raise TranslationError(Problem(None, "model", _first_line(exc))) from exc
     return Translation(model, layers, tensors, input_nodes, chosen)
+
+
+@contextmanager
+def deep_graph(layer_count: int):
+    """Let Keras recurse once per layer while building a functional model.
+
+    Keras maps a functional graph with a recursive helper (one Python frame per layer),
+    so a plain chain of a few hundred layers exceeds Python's default limit of 1,000
+    frames.  Our own walks are iterative; this raises the limit only while Keras maps a
+    graph of ``layer_count`` nodes.  Python-to-Python calls do not use the C stack
+    (CPython 3.11+), so a higher limit is safe.
+    """
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 1_000 + 8 * layer_count))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
 
 
 def default_outputs(workflow: Workflow, nodes: list[str]) -> list[tuple[str, str]]:

@@ -7,6 +7,16 @@ keys stored outputs by it and the editor compares it with what a run left behind
 to tell "executed" from "configured"; both call :func:`node_keys`, so the two
 can never disagree.  Standard library only: computing fingerprints needs neither
 NumPy nor TensorFlow nor Qt.
+
+A file's stamp (:func:`stamp`) is its modification time, its size and, for a regular
+file of up to ``HASH_LIMIT`` bytes (64 MiB), a SHA-256 of its content, so a file
+rewritten in place with the same size and time is noticed.  A larger file (or a
+special one) is not read: its stamp adds the inode number and the status-change time
+(``st_ctime_ns``, which no program can set back), so replacing or rewriting it is
+noticed on every file system that keeps them.  Hashes are computed once per process
+for a file whose path, size, times and inode are unchanged (the editor's status
+lights fingerprint often).  A folder (an image folder of 200,000 files) is never
+hashed: its stamp is the newest modification time below it and the file count.
 """
 
 from __future__ import annotations
@@ -14,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat as stat_module
 
 from nodeflow import __version__
 from nodeflow.core.params import FileParam
@@ -85,14 +96,40 @@ def _resolve(value: str, base_dir: str | None) -> str:
     return os.path.normpath(os.path.join(base_dir, value))
 
 
+HASH_LIMIT = 64 * 2**20  # files up to this size are stamped with a hash of their content
+_hashes: dict[tuple, str | None] = {}  # (path, size, mtime_ns, ctime_ns, inode) -> sha256
+
+
 def stamp(path: str) -> list:
-    """Modification time and size of a file, or the newest time and file count below a folder."""
+    """What tells whether a file or folder changed (see the module docstring):
+    ``[mtime_ns, size, "sha256:..."]`` for a file up to ``HASH_LIMIT``,
+    ``[mtime_ns, size, ctime_ns, inode]`` for a larger or special file, and the newest
+    time and file count below a folder; ``[None, None]`` when it is missing."""
     try:
         stat = os.stat(path)
     except OSError:
         return [None, None]
-    if not os.path.isdir(path):
-        return [stat.st_mtime_ns, stat.st_size]
+    if stat_module.S_ISDIR(stat.st_mode):
+        return _folder_stamp(path, stat)
+    if stat_module.S_ISREG(stat.st_mode) and stat.st_size <= HASH_LIMIT:
+        digest = _content_hash(path, stat)
+        if digest is not None:
+            return [stat.st_mtime_ns, stat.st_size, digest]
+    return [stat.st_mtime_ns, stat.st_size, stat.st_ctime_ns, stat.st_ino]
+
+
+def _content_hash(path: str, stat: os.stat_result) -> str | None:
+    key = (os.path.abspath(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+    if key not in _hashes:
+        try:
+            with open(path, "rb") as handle:
+                _hashes[key] = "sha256:" + hashlib.file_digest(handle, "sha256").hexdigest()
+        except OSError:
+            return None
+    return _hashes[key]
+
+
+def _folder_stamp(path: str, stat: os.stat_result) -> list:
     newest, count = stat.st_mtime_ns, 0
     for root, _dirs, files in os.walk(path):
         for name in files:

@@ -23,9 +23,10 @@ def _metrics_text(metrics: dict) -> str:
 class PlainReporter:
     """Line-per-event output for logs and pipes."""
 
-    def __init__(self, workflow, out: TextIO = sys.stdout, err: TextIO = sys.stderr, quiet: bool = False):
+    def __init__(self, workflow, out: TextIO = sys.stdout, err: TextIO | None = None, quiet: bool = False):
         self.workflow = workflow
-        self.out, self.err, self.quiet = out, err, quiet
+        # standard error as it is now, not as it was when this module was imported
+        self.out, self.err, self.quiet = out, err if err is not None else sys.stderr, quiet
         self.progress: dict[str, TrainingProgress] = {}
 
     def _name(self, node_id: str) -> str:
@@ -82,7 +83,7 @@ class PlainReporter:
 class RichReporter(PlainReporter):
     """Plain lines for statuses and epochs, plus a live bar for the batches of an epoch."""
 
-    def __init__(self, workflow, out: TextIO = sys.stdout, err: TextIO = sys.stderr, quiet: bool = False):
+    def __init__(self, workflow, out: TextIO = sys.stdout, err: TextIO | None = None, quiet: bool = False):
         super().__init__(workflow, out, err, quiet)
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn

@@ -21,14 +21,28 @@ from .fingerprint import stamp
 def written_stamps(workflow: Workflow, node_id: str) -> dict[str, list]:
     """Absolute path -> stamp (see :func:`.fingerprint.stamp`) of everything ``node_id``
     writes; empty for a node that writes no files."""
+    return {path: stamp(path) for path in written_paths(workflow, node_id)}
+
+
+def written_paths(workflow: Workflow, node_id: str) -> list[str]:
+    """Absolute paths of the files and folders ``node_id`` writes (its file parameters of
+    mode ``"save"``)."""
     spec = workflow.spec(node_id)
     if spec is None:
-        return {}
+        return []
     values = spec.resolve(workflow.nodes[node_id].params)
-    stamps = {}
+    paths = []
     for param in spec.params:
         value = values.get(param.name)
         if isinstance(param, FileParam) and param.mode == "save" and isinstance(value, str) and value:
-            path = os.path.abspath(os.path.expanduser(workflow.resolve_path(value)))
-            stamps[path] = stamp(path)
-    return stamps
+            paths.append(os.path.abspath(os.path.expanduser(workflow.resolve_path(value))))
+    return paths
+
+
+def is_writer_temp(target: str, name: str) -> bool:
+    """Whether ``name``, beside ``target``, is a temp file or staging folder a writer of
+    ``target`` makes (``.<name>.<random>.tmp``, ``.<stem>.<random>.tmp.keras``)."""
+    base = os.path.basename(target)
+    stem = os.path.splitext(base)[0]
+    return (name.startswith(f".{base}.") and ".tmp" in name) or \
+        (name.startswith(f".{stem}.") and name.endswith(".tmp.keras"))

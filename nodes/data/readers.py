@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from nodeflow.core.errors import NodeRunError
+import codecs
+import os
+import stat
+
+from nodeflow.core.errors import NodeRunError, abbreviate
 from nodeflow.core.params import (
     BoolParam,
     ChoiceParam,
@@ -139,12 +143,68 @@ def _cast_text_column(name, column, kind, context):
     return converted
 
 
+_SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def require_regular_file(path: str, kind: str) -> None:
+    """Refuse what is not a plain file: reading a named pipe or a device blocks forever
+    (or never ends) and cannot be cancelled, so it is refused before it is opened."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # the reader reports the missing or unreadable file in its own words
+    for test, name in _SPECIAL_FILES:
+        if test(mode):
+            raise NodeRunError(f"path: expected a regular {kind} file, got {path} which is {name}")
+
+
+_SNIFF_BYTES = 64 * 1024
+
+
+def check_encoding(path: str, encoding: str) -> None:
+    """Say which parameter to change when the file's start is not text in ``encoding``.
+
+    UTF-16 files (a byte order mark, or NUL bytes between ASCII letters) would otherwise
+    read as one column of garbage, and other encodings fail deep inside the reader
+    with a bare ``UnicodeDecodeError``."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(_SNIFF_BYTES)
+    except OSError:
+        return
+    wide = encoding.lower().replace("-", "").replace("_", "").startswith(("utf16", "utf32"))
+    if not wide and (head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head):
+        raise NodeRunError(
+            f"encoding: {path} looks like UTF-16 (it has a byte order mark or NUL bytes), "
+            f"not {encoding}; set encoding to utf-16")
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(head, final=len(head) < _SNIFF_BYTES)
+    except LookupError:
+        raise NodeRunError(f"encoding: expected a known text encoding such as utf-8 or latin-1, "
+                           f"got {abbreviate(encoding)}") from None
+    except UnicodeDecodeError as exc:
+        raise NodeRunError(_encoding_message(path, encoding, exc)) from None
+
+
+def _encoding_message(path: str, encoding: str, exc: UnicodeDecodeError) -> str:
+    return (f"encoding: {path} is not {encoding} text (byte 0x{exc.object[exc.start]:02x} at "
+            f"position {exc.start}); set encoding to the file's encoding, e.g. latin-1 or cp1252")
+
+
 def read_csv(context, inputs, params):
     """Read a delimited text file with pyarrow's multi-threaded CSV reader."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     path = resolve_path(context, params["path"])
+    require_regular_file(path, "CSV")
+    check_encoding(path, params["encoding"])
     types = parse_column_types(params["column_types"])
     read = pacsv.ReadOptions(
         encoding=params["encoding"],
@@ -167,7 +227,9 @@ def read_csv(context, inputs, params):
             path, read_options=read, parse_options=parse, convert_options=convert)
     except FileNotFoundError:
         raise NodeRunError(f"path: expected an existing CSV file, got {path} which does not exist") from None
-    except (pa.ArrowInvalid, UnicodeDecodeError, LookupError, OSError) as exc:
+    except UnicodeDecodeError as exc:
+        raise NodeRunError(_encoding_message(path, params["encoding"], exc)) from None
+    except (pa.ArrowInvalid, LookupError, OSError) as exc:
         raise NodeRunError(f"path: cannot read {path} as CSV: {exc}") from None
     unknown = [name for name in types if name not in source.schema.names]
     if unknown:
@@ -175,9 +237,12 @@ def read_csv(context, inputs, params):
             f"column_types: expected columns of the file, got {', '.join(map(repr, unknown))}; "
             f"the file has: {names_text(source.schema.names)}"
         )
-    if large:
-        return {"table": _stream_csv(context, path, source, types)}
-    return {"table": arrow_to_table(_apply_types(source, types, context), context)}
+    try:
+        if large:
+            return {"table": _stream_csv(context, path, source, types)}
+        return {"table": arrow_to_table(_apply_types(source, types, context), context)}
+    except UnicodeDecodeError as exc:  # text cells are decoded only now
+        raise NodeRunError(_encoding_message(path, params["encoding"], exc)) from None
 
 
 def _apply_types(arrow_table, types, context):
@@ -290,6 +355,7 @@ def read_parquet(context, inputs, params):
     import pyarrow.parquet as pq
 
     path = resolve_path(context, params["path"])
+    require_regular_file(path, "Parquet")
     try:
         schema = pq.read_schema(path)
     except FileNotFoundError:

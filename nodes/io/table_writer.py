@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nodeflow.core.atomic_write import atomic_file
 from nodeflow.core.errors import NodeRunError
 from nodeflow.core.params import BoolParam, ChoiceParam, FileParam, TextParam
 from nodeflow.core.ports import Port
@@ -37,8 +38,6 @@ def _arrow_batch(block: dict, schema=None):
 
 
 def write_csv(context, inputs, params):
-    import os
-    import tempfile
     from pathlib import Path
 
     import pyarrow.csv as pacsv
@@ -63,26 +62,18 @@ def write_csv(context, inputs, params):
                            "which exists; set if_exists to overwrite to replace it")
     options = pacsv.WriteOptions(include_header=params["include_header"], delimiter=params["delimiter"])
     path.parent.mkdir(parents=True, exist_ok=True)
-    # write beside the target and rename, so a failed write never leaves half a file behind
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            writer = schema = None
-            for block in _blocks(table):
-                check_cancelled(context)
-                batch = _arrow_batch(block, schema)
-                if writer is None:
-                    schema = batch.schema
-                    writer = pacsv.CSVWriter(out, schema, write_options=options)
-                writer.write_batch(batch)
-            writer.close()
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    # written beside the target and renamed, so a failed write never leaves half a file behind;
+    # the file keeps the mode a plain write gives, and a link at the path stays a link
+    with atomic_file(path) as out:
+        writer = schema = None
+        for block in _blocks(table):
+            check_cancelled(context)
+            batch = _arrow_batch(block, schema)
+            if writer is None:
+                schema = batch.schema
+                writer = pacsv.CSVWriter(out, schema, write_options=options)
+            writer.write_batch(batch)
+        writer.close()
     log(context, f"wrote {table.num_rows} rows and {len(table)} columns to {path}")
     return {}
 

@@ -40,6 +40,28 @@ ARCHITECTURES = (
 
 
 # --------------------------------------------------------------------------- reader
+# Keras's own switch for the same risk: keras.config.enable_unsafe_deserialization()
+TRUST_PARAM = "unsafe_deserialization"
+
+
+def _untrusted_message(path: str) -> str:
+    return (f"the SavedModel folder {path} is not trusted: loading a SavedModel runs code stored "
+            f"in it (its resource initializers), which Keras's safe mode refuses too; switch on "
+            f"{TRUST_PARAM} for this node (or pass --unsafe-deserialization on the command line) "
+            f"only if you trust where the folder came from")
+
+
+def check_reader(params: dict, resolve_path) -> list[tuple[str, str]]:
+    """An untrusted SavedModel source is a problem of the workflow, reported before anything
+    loads it (validation, runs, ``inspect`` and the editor's live shapes all see it)."""
+    import os
+
+    path = params.get("path")
+    if isinstance(path, str) and not params.get(TRUST_PARAM) and os.path.isdir(resolve_path(path)):
+        return [(TRUST_PARAM, _untrusted_message(resolve_path(path)))]
+    return []
+
+
 def _savedmodel_as_model(path: str, name: str | None):
     """A TensorFlow SavedModel folder as a Keras model around its serving function."""
     import keras
@@ -71,6 +93,8 @@ def build_reader(params: dict, name: str | None = None):
     if not os.path.exists(path):
         raise FileNotFoundError(f"path: expected an existing .keras file or SavedModel folder, got {path}")
     if os.path.isdir(path):
+        if not params.get(TRUST_PARAM):  # validation reports it first; this guards every other caller
+            raise ValueError(f"{TRUST_PARAM}: {_untrusted_message(path)}")
         if not os.path.exists(os.path.join(path, "saved_model.pb")):
             raise ValueError(f"path: expected a SavedModel folder (with saved_model.pb), got {path}")
         return _savedmodel_as_model(path, name)
@@ -106,15 +130,21 @@ NETWORK_READER = NodeSpec(
         "build on it, e.g. a new classification head, and freeze its layers with Freeze Layers to "
         "keep what it learned. Files are loaded in Keras's safe mode: a model containing Lambda layers "
         "(stored Python code) is refused. A SavedModel is used as one layer through its serving "
-        "function, so its inner layers cannot be frozen or chosen individually."
+        "function, so its inner layers cannot be frozen or chosen individually; loading one runs "
+        "code stored in it, so it is read only once you trust it (unsafe_deserialization)."
     ),
     outputs=(NETWORK_OUT,),
     params=(
         FileParam(name="path", mode="open", filters=("Keras models (*.keras *.h5)", "All files (*)"),
                   help="The .keras / .h5 file or SavedModel folder to read."),
+        BoolParam(name=TRUST_PARAM, default=False,
+                  help="Trust this SavedModel: loading it runs code stored in it, like "
+                       "keras.config.enable_unsafe_deserialization(). Leave it off for folders "
+                       "from someone else; .keras / .h5 files are always read in safe mode."),
     ),
     keywords=("load", "read", "saved model", "transfer learning", "fine-tune", "keras file"),
     target="",
+    check=check_reader,
     build=build_reader,
     export_code=export_reader,
 )

@@ -43,6 +43,12 @@ LOSSES = (
 )
 SPARSE_LOSSES = {"sparse_categorical_crossentropy"}
 
+# Upper bounds, so that validation names the parameter instead of TensorFlow failing
+# deep inside a run (a batch size of 2**63 overflows its int64 arithmetic).
+MAX_COUNT = 1_000_000  # epochs, patience, steps per execution
+MAX_BATCH = 2**24  # rows per step: far beyond any memory, well within TensorFlow's ints
+MAX_SEED = 2**32 - 1  # NumPy's seeds are 32-bit
+
 
 def _lr(default: float = 0.001) -> FloatParam:
     return FloatParam(name="learning_rate", default=default, min=0.0, min_open=True,
@@ -509,8 +515,8 @@ SPEC = NodeSpec(
                           help="How the weights are updated from the gradients, with its settings."),
         TextListParam(name="metrics", group="Loss and optimizer", default=[],
                       help='Extra measures reported each epoch, e.g. ["accuracy"] or ["mae"].'),
-        IntParam(name="epochs", group="Training", default=10, min=1, help="Passes over the training data."),
-        IntParam(name="batch_size", group="Training", default=32, min=1, help="Rows per training step."),
+        IntParam(name="epochs", group="Training", default=10, min=1, max=MAX_COUNT, help="Passes over the training data."),
+        IntParam(name="batch_size", group="Training", default=32, min=1, max=MAX_BATCH, help="Rows per training step."),
         BoolParam(name="shuffle", group="Training", default=True,
                   help="Shuffle the rows before every epoch: all rows by row number when the data "
                        "fits in memory; a file-backed table too large for that is read in blocks "
@@ -520,7 +526,7 @@ SPEC = NodeSpec(
                          "the run folder and reads them from there in later epochs: faster when "
                          "decoding costs more than reading, at the cost of disk space. Rows are then "
                          "shuffled with a 10,000-row buffer."),
-        IntParam(name="seed", group="Training", default=None, optional=True, min=0,
+        IntParam(name="seed", group="Training", default=None, optional=True, min=0, max=MAX_SEED,
                  help="Random seed for weights, shuffling and dropout; makes CPU runs repeatable "
                       "on the same machine. For repeatable GPU runs switch on deterministic too."),
         BoolParam(name="deterministic", group="Training", default=False,
@@ -540,7 +546,7 @@ SPEC = NodeSpec(
         TextParam(name="monitor", group="Callbacks", default="",
                   help="Value watched by early stopping and LR reduction; empty: val_loss with "
                        "validation data, else loss."),
-        IntParam(name="early_stopping_patience", group="Callbacks", default=5, min=0,
+        IntParam(name="early_stopping_patience", group="Callbacks", default=5, min=0, max=MAX_COUNT,
                  help="Epochs without improvement before stopping."),
         BoolParam(name="restore_best_weights", group="Callbacks", default=True,
                   help="After early stopping, go back to the best epoch's weights."),
@@ -549,14 +555,14 @@ SPEC = NodeSpec(
         FloatParam(name="reduce_lr_factor", group="Callbacks", default=0.1, min=0.0, max=1.0,
                    min_open=True, max_open=True,
                    help="Factor the learning rate is multiplied by."),
-        IntParam(name="reduce_lr_patience", group="Callbacks", default=3, min=0,
+        IntParam(name="reduce_lr_patience", group="Callbacks", default=3, min=0, max=MAX_COUNT,
                  help="Epochs to wait before lowering."),
         BoolParam(name="terminate_on_nan", group="Callbacks", default=True,
                   help="Stop and fail clearly when the loss becomes NaN."),
         BoolParam(name="checkpoint_each_epoch", group="Callbacks", default=False,
                   help="Save the model after every epoch into the run directory."),
         FileParam(name="tensorboard_dir", group="Callbacks", default=None, optional=True, mode="folder",
-                  help="Write TensorBoard logs to this folder; empty for none."),
+                  writes=True, help="Write TensorBoard logs to this folder; empty for none."),
         TextParam(name="device", group="Device", default="auto", pattern=r"auto|cpu|gpu(:\d+)?",
                   pattern_help="auto, cpu, gpu or gpu:N",
                   help="Where to train: auto uses a GPU when TensorFlow sees one."),
@@ -570,6 +576,7 @@ SPEC = NodeSpec(
                     help="Compile the training step with XLA. auto: as Keras decides, on for GPUs, "
                          "off on a CPU-only machine and when deterministic is on."),
         IntParam(name="steps_per_execution", group="Device", default=None, optional=True, min=1,
+                 max=MAX_COUNT,
                  help="Training steps run in one call into TensorFlow; progress, stop and cancel "
                       "are handled between calls. Empty: chosen automatically, as many as take "
                       "about a tenth of a second (at most 100 and one epoch)."),

@@ -51,7 +51,7 @@ def test_exit_codes(workflow_file, tmp_path):
     out = ["--out", str(tmp_path / "run")]
     bad_value = nodeflow("run", str(workflow_file), *out, "--set", "learner.epochs=-1")
     assert bad_value.returncode == 3
-    assert "node learner: epochs: expected an integer >= 1, got -1" in bad_value.stderr
+    assert "node learner: epochs: expected an integer >= 1 and <= 1000000, got -1" in bad_value.stderr
     unknown = nodeflow("run", str(workflow_file), *out, "--set", "lerner.epochs=2")
     assert unknown.returncode == 2 and "the workflow has no node lerner" in unknown.stderr
     assert nodeflow("run", str(workflow_file), *out, "--set", "epochs").returncode == 2

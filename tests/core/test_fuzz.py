@@ -85,6 +85,8 @@ def examine(data: str | bytes, *, other_dir: str | None = None) -> str:
         return REJECTED
     problems = validate(workflow)
     _check_problems(problems, "validate")
+    clone = workflow.copy()  # what every editor command does first; must never fail
+    assert clone.nodes.keys() == workflow.nodes.keys() and clone.edges == workflow.edges
 
     # a faulty workflow can always be saved: in its own folder and "save as" elsewhere
     text = dumps(workflow)
@@ -411,6 +413,27 @@ def t_long_string(doc: Any, rng: random.Random, lit: Literals) -> str:
     return f"{_show(parent_path)} gets a key of {size} chars"
 
 
+def t_long_id(doc: Any, rng: random.Random, lit: Literals) -> str:
+    """A valid identifier beyond the id length limit, its edges renamed with it."""
+    node = rng.choice(doc["nodes"])
+    old, new = node["id"], "n" * rng.choice((101, 255, 300, 5_000, 100_000))
+    node["id"] = new
+    for edge in doc.get("edges", []):
+        for key in ("from", "to"):
+            if edge[key].split(".")[0] == old:
+                edge[key] = new + "." + edge[key].split(".", 1)[1]
+    return f"id {old} becomes {len(new)} characters long"
+
+
+def t_deep_value(doc: Any, rng: random.Random, lit: Literals) -> str:
+    """Parameter values nested deeper than validation allows but shallow enough to parse."""
+    path = rng.choice(_param_paths(doc))
+    depth = rng.choice((33, 100, 490, 990))
+    opening, closing = rng.choice((("[", "]"), ('{"a": ', "}")))
+    _set(doc, path, lit(opening * depth + "1" + closing * depth))  # raw: json.dumps would recurse
+    return f"{_show(path)} nested {depth} levels"
+
+
 def t_unknown_key(doc: Any, rng: random.Random, lit: Literals) -> str:
     dicts = [()] + [p for p in _walk(doc) if isinstance(_get(doc, p), dict)]
     path = rng.choice(dicts)
@@ -480,13 +503,15 @@ TREE_KINDS = {
     "wrong_root": t_wrong_root,
     "lone_surrogate": t_lone_surrogate,
     "combo": t_combo,
+    "long_id": t_long_id,
+    "deep_value": t_deep_value,
 }
 KINDS = tuple(TEXT_KINDS) + tuple(TREE_KINDS)
 
 # kinds that by design can never load, and kinds that must always be reported somehow
 ALWAYS_REJECTED = {"truncate", "duplicate_key", "bad_version", "bad_format", "duplicate_id", "nan_literal",
                    "wrong_root", "lone_surrogate"}
-ALWAYS_REPORTED = ALWAYS_REJECTED | {"bad_edge", "unknown_key"}
+ALWAYS_REPORTED = ALWAYS_REJECTED | {"bad_edge", "unknown_key", "long_id", "deep_value"}
 
 
 @dataclass(frozen=True)
@@ -502,15 +527,20 @@ class Variant:
 
 @functools.lru_cache(maxsize=None)
 def make_variant(index: int) -> Variant:
+    return mutate(BASE_BYTES, index)
+
+
+def mutate(base: bytes, index: int) -> Variant:
+    """Variant ``index`` of the workflow file ``base`` (made by ``random.Random(SEED + index)``)."""
     rng = random.Random(SEED + index)
     kind = KINDS[index % len(KINDS)]
     if kind in TEXT_KINDS:
-        data, note = TEXT_KINDS[kind](BASE_BYTES, rng)
+        data, note = TEXT_KINDS[kind](base, rng)
     elif kind == "wrong_root":
         raw = rng.choice(ROOTS)
         data, note = raw.encode("utf-8"), f"document = {raw!r}"
     else:
-        doc = copy.deepcopy(BASE_DOC)
+        doc = json.loads(base)
         lit = Literals()
         note = TREE_KINDS[kind](doc, rng, lit)
         data = lit.render(doc)
@@ -562,6 +592,27 @@ def test_most_variants_are_reported():
             assert result == REJECTED, f"{variant}: expected loads() to reject it, got {result}"
         if variant.kind in ALWAYS_REPORTED:
             assert result != ACCEPTED, f"{variant}: expected a problem, got a valid workflow"
+
+
+EXAMPLES = sorted(WORKFLOWS.glob("*.nflow"))
+PER_EXAMPLE = 2 * len(KINDS)  # every kind twice per example file: a few seconds in all
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_variants_of_every_example_end_in_clean_report(example):
+    base = example.read_bytes()
+    assert examine(base) == ACCEPTED  # the example itself is valid
+    failures = []
+    for index in range(PER_EXAMPLE):
+        variant = mutate(base, index)
+        try:
+            result = examine(variant.data)
+        except Exception as exc:  # noqa: BLE001 - collected and reported below
+            failures.append(f"{example.name} {variant}: {type(exc).__name__}: {str(exc)[:300]}")
+            continue
+        if variant.kind in ALWAYS_REPORTED and result == ACCEPTED:
+            failures.append(f"{example.name} {variant}: expected a problem, got a valid workflow")
+    assert not failures, "\n".join(failures)
 
 
 # --------------------------------------------------------------------------- 2. hypothesis

@@ -498,7 +498,7 @@ def test_a_section_holding_a_problem_says_so_in_its_title(panel, qtbot):
     sections = panel.form.sections
     marked = [sections.itemText(i) for i in range(sections.count()) if not sections.itemIcon(i).isNull()]
     assert marked == ["Loss and optimizer", "Training"]  # loss is required; epochs 0 < 1
-    assert sections.itemToolTip(2) == "epochs: expected an integer >= 1, got 0"
+    assert sections.itemToolTip(2) == "epochs: expected an integer >= 1 and <= 1000000, got 0"
     loss_options = len(REGISTRY["learn.NetworkLearner"].param("loss").options)  # listed by the combo box
     assert sections.itemToolTip(1) == f"loss: required: choose one of the {loss_options} options"
     panel.update_value("epochs", 5)

@@ -76,7 +76,8 @@ def test_a_savedmodel_folder_is_read_through_its_serving_function(keras, tmp_pat
     original = trained_network(keras, tmp_path / "base.keras")
     original.export(str(tmp_path / "served"), format="tf_saved_model", verbose=False)
     wf = Workflow()
-    wf.add_node("keras.NetworkReader", {"path": str(tmp_path / "served")}, node_id="reader")
+    wf.add_node("keras.NetworkReader", {"path": str(tmp_path / "served"), "unsafe_deserialization": True},
+                node_id="reader")
     model = translate(wf).model
     x = np.random.default_rng(1).normal(size=(4, 6)).astype("float32")
     np.testing.assert_allclose(model.predict(x, verbose=0), original.predict(x, verbose=0), atol=1e-6)

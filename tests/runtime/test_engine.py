@@ -76,7 +76,7 @@ def test_invalid_workflows_do_not_start(iris_numeric, tmp_path):
     wf.set_param("learner", "epochs", 0, check=False)
     with pytest.raises(WorkflowInvalid) as exc:
         run(wf, tmp_path / "run")
-    assert str(exc.value.problems[0]) == "node learner: epochs: expected an integer >= 1, got 0"
+    assert str(exc.value.problems[0]) == "node learner: epochs: expected an integer >= 1 and <= 1000000, got 0"
 
 
 def _run_in_thread(wf, run_dir, control):
