@@ -50,7 +50,7 @@ def test_one_node_in_full_shows_its_parameter_groups(capsys):
     headings = [line for line in out.splitlines() if line.startswith("Parameters")]
     assert headings == [f"Parameters: {g}" for g in LEARNER_GROUPS]
     training = out[out.index("Parameters: Training"):out.index("Parameters: Callbacks")]
-    assert "  epochs: int >= 1, default 10" in training and "  loss:" not in training
+    assert "  epochs: int >= 1 and <= 1000000, default 10" in training and "  loss:" not in training
     assert main(["nodes", "keras.layers.Dropout"]) == 0  # a node without groups: one list
     assert [line for line in capsys.readouterr().out.splitlines()
             if line.startswith("Parameters")] == ["Parameters:"]

@@ -25,20 +25,26 @@ def nodeflow(env, *args):
                           timeout=300, env=env)
 
 
-@pytest.fixture
-def hostile(registry, tmp_path):
-    """A workflow someone sent: it copies its data over ../victim/precious.txt."""
+def write_hostile_project(registry, tmp_path):
+    """A workflow someone sent: it copies its data over ../victim/precious.txt.
+    Returns the saved workflow file and the file it would overwrite."""
     project, victim = tmp_path / "project", tmp_path / "victim"
     project.mkdir()
     victim.mkdir()
     (project / "data.csv").write_text("a,b\n1,2\n")
     (victim / "precious.txt").write_text(PRECIOUS)
     wf = Workflow(registry)
-    wf.add_node("data.CsvReader", {"path": "data.csv"})
-    wf.add_node("io.CsvWriter", {"path": "../victim/precious.txt", "if_exists": "overwrite"})
+    wf.add_node("data.CsvReader", {"path": "data.csv"}, position=(0, 0))
+    wf.add_node("io.CsvWriter", {"path": "../victim/precious.txt", "if_exists": "overwrite"},
+                position=(300, 0))
     wf.connect("csv_reader_1", "table", "csv_writer_1", "table")
     save(wf, project / "wf.nflow")
     return project / "wf.nflow", victim / "precious.txt"
+
+
+@pytest.fixture
+def hostile(registry, tmp_path):
+    return write_hostile_project(registry, tmp_path)
 
 
 def test_run_refuses_before_running_anything_and_lists_the_paths(hostile, env, tmp_path):

@@ -50,3 +50,16 @@ def window(qtbot, tmp_path, monkeypatch):
         qtbot.waitUntil(lambda: not win.runner.running, timeout=10000)
     win.document.undo_stack.setClean()
     win.close()
+
+
+@pytest.fixture
+def iris_copy(tmp_path):
+    """A copy of the iris example in a folder of its own, for tests that save or autosave it."""
+    import shutil
+
+    from tests.conftest import WORKFLOWS
+
+    path = tmp_path / "work" / "iris_mlp.nflow"
+    path.parent.mkdir()
+    shutil.copy(WORKFLOWS / "iris_mlp.nflow", path)
+    return path

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import QApplication
 from nodeflow.core import dumps, load
 from nodeflow.gui import autosave, main_window
 from nodeflow.gui.document import WorkflowDocument
-from tests.conftest import WORKFLOWS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,13 +52,6 @@ def autosaved(file: Path) -> str | None:
     except Exception:
         return None
 
-
-@pytest.fixture
-def iris_copy(tmp_path):
-    path = tmp_path / "work" / "iris_mlp.nflow"
-    path.parent.mkdir()
-    shutil.copy(WORKFLOWS / "iris_mlp.nflow", path)
-    return path
 
 
 def test_an_editor_killed_with_unsaved_work_offers_it_back(window, qtbot, tmp_path, iris_copy, monkeypatch):

@@ -7,13 +7,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog
 
-from nodeflow.core import Workflow, save
 from nodeflow.core.trust import store_path
 from nodeflow.gui.outside_dialog import OutsideDialog
+from tests.cli.test_outside_cli import PRECIOUS, write_hostile_project
 from tests.gui.test_canvas_shortcuts import click, node_point
 from tests.gui.test_main_window import drop_from_repository
 
-PRECIOUS = "keep me\n"
 
 
 @pytest.fixture(autouse=True)
@@ -24,19 +23,9 @@ def config_home(tmp_path, monkeypatch):
 @pytest.fixture
 def hostile(window, registry, tmp_path):
     """A workflow someone sent, open in the editor: it copies its data over ../victim/precious.txt."""
-    project, victim = tmp_path / "project", tmp_path / "victim"
-    project.mkdir()
-    victim.mkdir()
-    (project / "data.csv").write_text("a,b\n1,2\n")
-    (victim / "precious.txt").write_text(PRECIOUS)
-    wf = Workflow(registry)
-    wf.add_node("data.CsvReader", {"path": "data.csv"}, position=(0, 0))
-    wf.add_node("io.CsvWriter", {"path": "../victim/precious.txt", "if_exists": "overwrite"},
-                position=(300, 0))
-    wf.connect("csv_reader_1", "table", "csv_writer_1", "table")
-    save(wf, project / "wf.nflow")
-    assert window.open_file(project / "wf.nflow")
-    return victim / "precious.txt"
+    workflow, precious = write_hostile_project(registry, tmp_path)
+    assert window.open_file(workflow)
+    return precious
 
 
 @pytest.fixture

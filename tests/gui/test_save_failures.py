@@ -16,13 +16,6 @@ from tests.conftest import WORKFLOWS
 from tests.gui.test_main_window import drop_from_repository
 
 
-@pytest.fixture
-def iris_copy(tmp_path):
-    path = tmp_path / "work" / "iris_mlp.nflow"
-    path.parent.mkdir()
-    shutil.copy(WORKFLOWS / "iris_mlp.nflow", path)
-    return path
-
 
 @pytest.fixture
 def errors(monkeypatch):
