@@ -9,6 +9,7 @@ other parameters and compares the learner's history with a clean run's.
 
 import json
 import os
+import random
 import subprocess
 import sys
 
@@ -52,6 +53,17 @@ def killed_run(workflow_file, run_dir, epochs, kill_after, *extra, pause=None):
         process.communicate(timeout=60)
 
 
+def _after_events(count):
+    """A moment to kill: once ``count`` events other than batch progress have been read."""
+    seen = [0]
+
+    def moment(event):
+        seen[0] += event["event"] != "batch"
+        return seen[0] >= count
+
+    return moment
+
+
 def test_the_run_after_a_kill_equals_a_clean_run(iris_numeric, tmp_path):
     clean = {epochs: run(iris_numeric, epochs, tmp_path / f"clean{epochs}")[0] for epochs in (3, 4)}
     workflow_file = iris_numeric.parent / "mlp.nflow"
@@ -68,6 +80,13 @@ def test_the_run_after_a_kill_equals_a_clean_run(iris_numeric, tmp_path):
         (3, lambda e: e["event"] == "log" and PAUSE_HOOK in e["message"], [], {"pause": "learner"}, 4),
         (3, is_event("output", "learner", port="model"), [], {}, 3),  # between two outputs
     ]
+    # and at random moments: after the k-th event of an uncached child run (batch events,
+    # which depend on timing, are not counted)
+    total = len([e for e in run(iris_numeric, 4, tmp_path / "count")[1] if e["event"] != "batch"])
+    draws = random.Random(12)
+    for _ in range(3):
+        cases.append((4, _after_events(draws.randrange(1, total - 1)), ["--no-cache"], {},
+                      draws.choice((3, 4))))
     for killed_epochs, moment, options, hook, epochs in cases:
         killed_run(workflow_file, run_dir, killed_epochs, moment, *options, **hook)
         history, events = run(iris_numeric, epochs, run_dir)
