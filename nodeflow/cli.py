@@ -448,10 +448,10 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
 
 
 def _device_choice(text: str) -> str:
-    import re
+    from nodeflow.runtime import devices
 
-    if not re.fullmatch(r"auto|cpu|gpu(:\d+)?", text):
-        raise argparse.ArgumentTypeError(f"expected auto, cpu, gpu or gpu:N, got {text!r}")
+    if not devices.is_valid(text):
+        raise argparse.ArgumentTypeError(f"expected {devices.PATTERN_HELP}, got {text!r}")
     return text
 
 
@@ -505,7 +505,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a parameter for this run (repeatable); VALUE is JSON or text")
     p.add_argument("--out", metavar="DIR", help="run directory (default: runs/<workflow name> beside it)")
     p.add_argument("--device", default="auto", type=_device_choice,
-                   help="auto (a GPU when TensorFlow sees one), cpu, or gpu:N (default: auto)")
+                   help="the device every learner trains on, overriding its own device setting: cpu, gpu, "
+                        "gpus (every GPU), gpu:N, or a list such as gpu:0,gpu:1 (one replica each, "
+                        "MirroredStrategy); auto (the default) keeps each learner's setting")
     p.add_argument("--events", metavar="FILE", help="write the event stream as JSON lines to FILE "
                                                     "('-' for standard output)")
     p.add_argument("--no-cache", action="store_true", help="execute every node, even unchanged ones")

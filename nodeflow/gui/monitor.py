@@ -68,6 +68,8 @@ class TrainingRecord:
     status: Training = Training.WAITING
     device: str = ""
     device_description: str = ""
+    strategy: str = ""  # the tf.distribute strategy of several replicas; "" for one device
+    replicas: int = 1
     progress: TrainingProgress = field(default_factory=TrainingProgress)
     curves: Curves = field(default_factory=Curves)
 
@@ -76,6 +78,8 @@ class TrainingRecord:
         if kind == Event.DEVICE:
             self.device = event.get("device", "")
             self.device_description = event.get("description", "")
+            self.strategy = event.get("strategy") or ""
+            self.replicas = event.get("replicas") or 1
             self.status = Training.TRAINING
         elif kind == Event.BATCH:
             self.progress.apply(event, now)
@@ -266,7 +270,8 @@ class LearningMonitor(QWidget):
         self.batch_bar.setFormat(f"{progress.batch} / {progress.batches}" if progress.batches else "–")
         if record.device:
             detail = f" ({record.device_description})" if record.device_description else ""
-            self.device.setText(f"Device: {record.device}{detail}")
+            replicas = f" · {record.strategy}, {record.replicas} replicas" if record.strategy else ""
+            self.device.setText(f"Device: {record.device}{detail}{replicas}")
         else:
             self.device.setText("")
         self._refresh_text()

@@ -31,7 +31,9 @@ class Event(StrEnum):
     ERROR = "error"  # node, message
     WARNING = "warning"  # node, message
     LOG = "log"  # node, level, message
-    DEVICE = "device"  # node, device ("GPU:0"), description
+    # node, device ("GPU:0", several joined: "GPU:0,GPU:1"), description, replicas (1 for one
+    # device), strategy (the tf.distribute class, "MirroredStrategy"; None for one device)
+    DEVICE = "device"
     BATCH = "batch"  # node, epoch, epochs, batch, batches, metrics, seconds (in the epoch so far)
     EPOCH = "epoch"  # node, epoch, epochs, metrics, seconds (the epoch's duration)
 

@@ -28,6 +28,7 @@ from nodeflow.core.params import (
 )
 from nodeflow.core.ports import Port
 from nodeflow.core.spec import NodeSpec
+from nodeflow.runtime import devices
 from nodeflow.runtime.events import Event
 
 from . import training_defaults
@@ -243,22 +244,26 @@ def _callbacks(keras, context, params, has_validation):
     return [getattr(keras.callbacks, name)(**kwargs) for name, kwargs in calls]
 
 
-def _device_scope(context, choice):
+def _device_scope(choice):
+    """``(scope, device names, strategy)`` for the ``device`` setting: the scope to build,
+    compile and fit in; a ``tf.distribute.MirroredStrategy`` for several devices, else None."""
     import contextlib
 
     import tensorflow as tf
 
-    gpus = tf.config.list_physical_devices("GPU")
-    if choice == "auto":
-        name = "GPU:0" if gpus else "CPU:0"
-        return contextlib.nullcontext(), name
-    if choice == "cpu":
-        return tf.device("/CPU:0"), "CPU:0"
-    index = int(choice.split(":")[1]) if ":" in choice else 0
-    if index >= len(gpus):
-        raise NodeRunError(f"device: expected an available GPU, got {choice} but TensorFlow sees "
-                           f"{len(gpus)} GPU(s)")
-    return tf.device(f"/GPU:{index}"), f"GPU:{index}"
+    gpus = len(tf.config.list_physical_devices("GPU"))
+    # logical CPU devices are only asked for when named: listing them starts TensorFlow's runtime
+    cpus = len(tf.config.list_logical_devices("CPU")) if "cpu:" in choice else 1
+    try:
+        names = devices.resolve(choice, gpus, cpus)
+    except ValueError as exc:
+        raise NodeRunError(f"device: {exc}") from None
+    if len(names) > 1:
+        strategy = tf.distribute.MirroredStrategy(devices=[f"/{name}" for name in names])
+        return strategy.scope(), names, strategy
+    if choice == "auto":  # one device or none: TensorFlow places operations as it does by default
+        return contextlib.nullcontext(), names, None
+    return tf.device(f"/{names[0]}"), names, None
 
 
 def _device_description(tf, device_name: str) -> str:
@@ -306,8 +311,16 @@ def run_learner(context, inputs, params):
     previous_policy = keras.config.dtype_policy()
     restore_determinism = training_defaults.set_op_determinism(params["deterministic"])
     try:
-        scope, device_name = _device_scope(context, choice)
-        context.emit(Event.DEVICE, device=device_name, description=_device_description(tf, device_name))
+        scope, names, strategy = _device_scope(choice)
+        device_name = names[0]  # the devices of one box are alike: the first decides the defaults
+        replicas = strategy.num_replicas_in_sync if strategy else 1
+        descriptions = list(dict.fromkeys(_device_description(tf, name) for name in names))
+        context.emit(Event.DEVICE, device=",".join(names), description=", ".join(descriptions),
+                     strategy=type(strategy).__name__ if strategy else None, replicas=replicas)
+        if strategy:
+            context.log(f"training on {replicas} replicas ({type(strategy).__name__}: "
+                        f"{', '.join(names)}); each step splits the batch of {params['batch_size']} "
+                        "rows between them")
         if training_defaults.mixed_precision(params["mixed_precision"], device_name):
             keras.config.set_dtype_policy("mixed_float16")
             context.log(f"mixed precision on {device_name}: float16 computations, float32 weights")
@@ -337,11 +350,16 @@ def run_learner(context, inputs, params):
                 context.log("augmenting training batches: " + "; ".join(map(describe, feed.augmentations)))
             _adapt_normalization(keras, model, feed, batch_size, context)
             optimizer = keras_params(SPEC, {"optimizer": params["optimizer"]})["optimizer"]
+            if strategy and (params["steps_per_execution"] or 1) > 1:
+                context.warn("steps_per_execution: Keras 3 fails with several steps per execution "
+                             "under MirroredStrategy; training with one step per execution")
             try:
                 model.compile(optimizer=optimizer, loss=losses if len(losses) > 1 else losses[0],
                               metrics=list(params["metrics"]) or None,
                               jit_compile=training_defaults.jit_compile(params["xla"]),
-                              steps_per_execution=training_defaults.steps_per_execution(
+                              # Keras 3's multi-step loop fails under MirroredStrategy ("You
+                              # must feed a value for placeholder tensor"): one step per call
+                              steps_per_execution=1 if strategy else training_defaults.steps_per_execution(
                                   model, batch_size, feed.steps(batch_size), device_name,
                                   params["steps_per_execution"]))
             except ValueError as exc:
@@ -395,7 +413,7 @@ def export_training(node_id, spec, params, inputs, ctx):
     seed = params["seed"]
     columns = ", ".join(params["feature_columns"])
     targets = ", ".join(params["target_columns"]) or "see output_targets"
-    on_cpu = params["device"] == "cpu"
+    on_cpu = all(item.startswith("cpu") for item in params["device"].split(","))
     helpers = []  # the learner's own functions, copied: the script stands alone
     steps = params["steps_per_execution"]
     if steps is None:
@@ -563,9 +581,8 @@ SPEC = NodeSpec(
                   help="Save the model after every epoch into the run directory."),
         FileParam(name="tensorboard_dir", group="Callbacks", default=None, optional=True, mode="folder",
                   writes=True, help="Write TensorBoard logs to this folder; empty for none."),
-        TextParam(name="device", group="Device", default="auto", pattern=r"auto|cpu|gpu(:\d+)?",
-                  pattern_help="auto, cpu, gpu or gpu:N",
-                  help="Where to train: auto uses a GPU when TensorFlow sees one."),
+        TextParam(name="device", group="Device", default="auto", pattern=devices.PATTERN,
+                  pattern_help=devices.PATTERN_HELP, help=devices.HELP),
         ChoiceParam(name="mixed_precision", group="Device", default="auto",
                     options=training_defaults.AUTO_ON_OFF,
                     help="Compute in float16, keep the weights in float32: about twice as fast on "
