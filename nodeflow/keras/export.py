@@ -52,6 +52,7 @@ class ExportContext:
     prologue: list[str] = field(default_factory=list)  # first statements of build_model()
     script_dir: str | None = None  # where the script will be; None: the workflow's folder
     uses_here: bool = False  # whether the script needs its HERE folder
+    main_scope: str | None = None  # a context manager main builds and compiles the model in
 
     def sources_expr(self) -> str:
         return "[" + ", ".join(self.sources) + "]"
@@ -176,7 +177,7 @@ def export_python(workflow: Workflow, output: tuple[str, str] | None = None, tit
     body.append(f"model = keras.Model(inputs={inputs_expr}, outputs={outputs_expr}, name={model_name!r})")
     body += ctx.after_model
     body.append("return model")
-    main = [f"{INDENT}model = build_model()"]
+    main = ["model = build_model()"]
     training: list[str] = []
     if learner is not None:
         spec = workflow.spec(learner)
@@ -184,7 +185,10 @@ def export_python(workflow: Workflow, output: tuple[str, str] | None = None, tit
                                              None, ctx)
         lines[lines.index("import keras"):lines.index("import keras") + 1] = sorted(
             {"import keras", *[f"import {m}" for m in imports]})
-        main.append(f"{INDENT}compile_model(model)")
+        main.append("compile_model(model)")
+    if ctx.main_scope:  # e.g. a distribution strategy: variables are made inside its scope
+        main = [f"with {ctx.main_scope}:", *[INDENT + line for line in main]]
+    main = [INDENT + line for line in main]
     lines += [INDENT + line if line else "" for line in ctx.prologue + body]
     if training:
         lines += ["", ""] + training

@@ -420,6 +420,9 @@ def export_training(node_id, spec, params, inputs, ctx):
         helpers.append(training_defaults.auto_steps_per_execution)
         gpu = "False" if on_cpu else 'bool(tf.config.list_physical_devices("GPU"))'
         steps = f"auto_steps_per_execution(model, {params['batch_size']}, on_gpu={gpu})"
+    strategy = _export_strategy(params["device"], ctx)
+    if strategy is not None:  # Keras 3 runs one step per execution under a strategy (see run_learner)
+        steps = f"1 if tf.distribute.get_strategy().num_replicas_in_sync > 1 else {steps}"
     mixed = "off" if on_cpu and params["mixed_precision"] == "auto" else params["mixed_precision"]
     if mixed == "on":
         ctx.prologue.append('keras.config.set_dtype_policy("mixed_float16")  # the learner\'s mixed precision')
@@ -429,6 +432,7 @@ def export_training(node_id, spec, params, inputs, ctx):
                          f'{INDENT}keras.config.set_dtype_policy("mixed_float16")']
     lines = [part for helper in helpers
              for part in (*training_defaults.function_source(helper).splitlines(), "", "")]
+    lines += strategy or []
     lines += [
         "def compile_model(model: keras.Model) -> keras.Model:",
         f'{INDENT}"""Compiles as the workflow\'s learner node {node_id} does."""',
@@ -465,6 +469,34 @@ def export_training(node_id, spec, params, inputs, ctx):
         "callbacks=make_callbacks(validation_data is not None), shuffle=False, verbose=2)",
     ]
     return export_callbacks(node_id, params, ctx) + ["", ""] + lines, {"tensorflow as tf"}
+
+
+def _export_strategy(device: str, ctx) -> list[str] | None:
+    """A ``make_strategy`` function for a learner that may train on several devices (its
+    ``device`` names several, or ``auto``/``gpus`` on a machine with several GPUs), and the
+    script's main set to build and compile inside its scope; None for one device."""
+    from nodeflow.keras.export import INDENT
+
+    listed = device.upper().split(",")
+    if device in ("auto", "gpus"):
+        devices, doc = "", f"every GPU when there are several (device {device})"
+    elif len(listed) > 1:
+        devices, doc = f"devices={listed!r}", f"one replica on each of {', '.join(listed)}"
+    else:
+        return None
+    ctx.main_scope = "make_strategy().scope()"
+    return [
+        "def make_strategy() -> tf.distribute.Strategy:",
+        f'{INDENT}"""Synchronous data-parallel training on {doc}.',
+        "",
+        f'{INDENT}The batch size is the global batch, split between the replicas."""',
+        *([f'{INDENT}if len(tf.config.list_logical_devices("GPU")) < 2:',
+           f"{INDENT}    return tf.distribute.get_strategy()  # one device: no replicas"]
+          if not devices else []),
+        f"{INDENT}return tf.distribute.MirroredStrategy({devices})",
+        "",
+        "",
+    ]
 
 
 def export_callbacks(node_id, params, ctx) -> list[str]:
