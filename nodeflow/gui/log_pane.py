@@ -13,7 +13,7 @@ import time
 
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-from nodeflow.runtime.events import Event, NodeStatus, RunOutcome
+from nodeflow.runtime.events import Event, NodeStatus, RunOutcome, replicas_text
 
 MAX_LINES = 20000
 COLORS = {"info": "#202020", "output": "#707070", "warning": "#b36200", "error": "#c0202a", "ok": "#1d7a1d"}
@@ -36,7 +36,7 @@ def describe(event: dict) -> tuple[str, str] | None:
         return "error", event.get("message", "")
     if kind == Event.DEVICE:
         detail = f" ({event['description']})" if event.get("description") else ""
-        return "info", f"{node}: training on {event.get('device')}{detail}"
+        return "info", f"{node}: training on {event.get('device')}{detail}{replicas_text(event)}"
     if kind == Event.EPOCH:
         metrics = ", ".join(f"{k} {v:.4g}" for k, v in event.get("metrics", {}).items())
         return "info", f"{node}: epoch {event.get('epoch')}/{event.get('epochs')}: {metrics} " \

@@ -36,6 +36,7 @@ from nodeflow.runtime.events import (
     RunOutcome,
     TrainingProgress,
     duration_text,
+    replicas_text,
 )
 
 from .plots import Curves, MetricPlots
@@ -270,7 +271,7 @@ class LearningMonitor(QWidget):
         self.batch_bar.setFormat(f"{progress.batch} / {progress.batches}" if progress.batches else "–")
         if record.device:
             detail = f" ({record.device_description})" if record.device_description else ""
-            replicas = f" · {record.strategy}, {record.replicas} replicas" if record.strategy else ""
+            replicas = replicas_text({"strategy": record.strategy, "replicas": record.replicas})
             self.device.setText(f"Device: {record.device}{detail}{replicas}")
         else:
             self.device.setText("")

@@ -41,6 +41,13 @@ class Event(StrEnum):
 TRAINING_EVENTS = frozenset({Event.DEVICE, Event.BATCH, Event.EPOCH})
 
 
+def replicas_text(event: dict) -> str:
+    """`` · MirroredStrategy, 2 replicas`` for a DEVICE event of several devices, else "";
+    the terminal, the log pane and the Learning Monitor all say it this way."""
+    strategy = event.get("strategy")
+    return f" · {strategy}, {event.get('replicas')} replicas" if strategy else ""
+
+
 class NodeStatus(StrEnum):
     """What happened to a node in a run (``node_status`` events)."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from .events import Event, NodeStatus, TrainingProgress, duration_text
+from .events import Event, NodeStatus, TrainingProgress, duration_text, replicas_text
 
 
 def _metrics_text(metrics: dict) -> str:
@@ -56,7 +56,7 @@ class PlainReporter:
         elif kind == Event.EPOCH:
             self._epoch_line(node, event)
         elif kind == Event.DEVICE:
-            self._line(f"{self._name(node)}: training on {event['device']}")
+            self._line(f"{self._name(node)}: training on {event['device']}{replicas_text(event)}")
         elif kind in (Event.LOG, Event.WARNING):
             prefix = "warning: " if kind == Event.WARNING else ""
             self._line(f"{node}: {prefix}{event['message']}" if node else f"{prefix}{event['message']}")

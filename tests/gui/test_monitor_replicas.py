@@ -16,3 +16,11 @@ def test_device_line_names_the_strategy_and_replicas(qtbot):
                           "strategy": None, "replicas": 1})
     monitor.show_learner("other")
     assert monitor.device.text() == "Device: CPU:0 (x86_64)"
+
+
+def test_the_log_pane_says_how_many_replicas_train():
+    from nodeflow.gui.log_pane import describe
+
+    assert describe({"event": "device", "node": "learner", "device": "CPU:0,CPU:1", "description": "x86_64",
+                     "strategy": "MirroredStrategy", "replicas": 2}) \
+        == ("info", "learner: training on CPU:0,CPU:1 (x86_64) · MirroredStrategy, 2 replicas")

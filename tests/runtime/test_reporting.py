@@ -42,3 +42,14 @@ def test_a_written_file_is_one_line_and_stored_outputs_none(iris_numeric):
     ])
     assert lines == ["writer (Keras Model Writer): wrote /out/m.keras"]
     assert errors == ["node writer: path: exists"]
+
+
+def test_the_device_line_names_the_strategy_and_replicas_of_several_devices(iris_numeric):
+    lines, _ = report(mlp_workflow(iris_numeric), [
+        {"event": "device", "node": "learner", "device": "GPU:0,GPU:1", "strategy": "MirroredStrategy",
+         "replicas": 2},
+        {"event": "device", "node": "learner", "device": "CPU:0", "strategy": None, "replicas": 1},
+    ])
+    name = "learner (Keras Network Learner)"
+    assert lines[-2:] == [f"{name}: training on GPU:0,GPU:1 · MirroredStrategy, 2 replicas",
+                          f"{name}: training on CPU:0"]
