@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .params import FileParam
-from .workflow import Workflow
+from .workflow import Workflow, resolve_against
 
 BUNDLED = os.path.realpath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "resources"))
 
@@ -44,9 +44,7 @@ def resolve(folder: str | os.PathLike | None, value: str) -> str:
     directory when None) and normalized as the runtime does
     (:meth:`nodeflow.core.workflow.Workflow.resolve_path`: ``..`` is removed from the text
     first), then with symbolic links resolved, as the system follows them on opening."""
-    if folder is not None:
-        value = os.path.join(folder, value)
-    return os.path.realpath(os.path.normpath(os.path.abspath(value)))
+    return os.path.realpath(os.path.abspath(resolve_against(folder and os.fspath(folder), value)))
 
 
 def is_outside(folder: str | os.PathLike, resolved: str) -> bool:

@@ -148,6 +148,15 @@ def _point(value: tuple[float, float]) -> tuple[float, float]:
     return float(value[0]), float(value[1])
 
 
+def resolve_against(base_dir: str | None, value: str) -> str:
+    """A file parameter's path as the runtime opens it: a relative one joined to
+    ``base_dir`` (the workflow's folder) and normalized, an absolute one as it is; without
+    a folder the path stays as given."""
+    if os.path.isabs(value) or base_dir is None:
+        return value
+    return os.path.normpath(os.path.join(base_dir, value))
+
+
 class Workflow:
     def __init__(self, registry: Registry | None = None, description: str | None = None):
         self._registry = registry
@@ -538,9 +547,7 @@ class Workflow:
 
     def resolve_path(self, value: str) -> str:
         """A file parameter as an absolute path (relative ones refer to ``base_dir``)."""
-        if os.path.isabs(value) or self.base_dir is None:
-            return value
-        return os.path.normpath(os.path.join(self.base_dir, value))
+        return resolve_against(self.base_dir, value)
 
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes.values())

@@ -28,7 +28,7 @@ import stat as stat_module
 
 from nodeflow import __version__
 from nodeflow.core.params import FileParam
-from nodeflow.core.workflow import Workflow
+from nodeflow.core.workflow import Workflow, resolve_against
 
 
 def node_keys(workflow: Workflow, base_dir: str | os.PathLike | None = None) -> dict[str, str]:
@@ -78,7 +78,7 @@ def _key(workflow: Workflow, node_id: str, keys: dict[str, str], base_dir: str |
         for name, value in sorted(spec.resolve(node.params).items()):
             param = spec.param(name)
             if isinstance(param, FileParam) and isinstance(value, str):
-                path = _resolve(value, base_dir)
+                path = resolve_against(base_dir, value)
                 if name in params:  # the file it names, however the path is spelled
                     params[name] = path
                 if param.mode != "save":
@@ -87,13 +87,6 @@ def _key(workflow: Workflow, node_id: str, keys: dict[str, str], base_dir: str |
               for e in workflow.incoming(node_id)]
     text = json.dumps([__version__, node.type, params, files, inputs], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
-
-
-def _resolve(value: str, base_dir: str | None) -> str:
-    """As ``Workflow.resolve_path``, against an explicit base folder."""
-    if os.path.isabs(value) or base_dir is None:
-        return value
-    return os.path.normpath(os.path.join(base_dir, value))
 
 
 HASH_LIMIT = 64 * 2**20  # files up to this size are stamped with a hash of their content
