@@ -46,11 +46,18 @@ def chain(wf: Workflow, layers) -> str:
     return previous
 
 
-def image_workflow(folder: Path, epochs: int = 2) -> Workflow:
+def labelled_images(folder: Path, size: int) -> Workflow:
+    """A workflow reading ``folder``'s images at ``size`` x ``size`` with their labels coded
+    as numbers (node ``codes``)."""
     wf = Workflow()
-    wf.add_node("data.ImageFolderReader", {"path": str(folder), "target_size": [8, 8]}, node_id="reader")
+    wf.add_node("data.ImageFolderReader", {"path": str(folder), "target_size": [size, size]}, node_id="reader")
     wf.add_node("data.CategoryToNumber", {"columns": ["label"]}, node_id="codes")
     wf.connect("reader", "table", "codes", "table")
+    return wf
+
+
+def image_workflow(folder: Path, epochs: int = 2) -> Workflow:
+    wf = labelled_images(folder, 8)
     previous = chain(wf, [
         ("keras.layers.Input", {"shape": [8, 8, 3]}),
         ("keras.layers.Rescaling", {"scale": 1 / 255}),
@@ -236,10 +243,7 @@ def test_images_larger_than_the_memory_limit_of_the_process_still_train(tmp_path
         (folder / name).mkdir(parents=True)
         for i in range(4000):
             Image.new("RGB", (4, 4), (value, value, value)).save(folder / name / f"{i}.png")
-    wf = Workflow()
-    wf.add_node("data.ImageFolderReader", {"path": str(folder), "target_size": [256, 256]}, node_id="reader")
-    wf.add_node("data.CategoryToNumber", {"columns": ["label"]}, node_id="codes")
-    wf.connect("reader", "table", "codes", "table")
+    wf = labelled_images(folder, 256)
     previous = chain(wf, [
         ("keras.layers.Input", {"shape": [256, 256, 3]}),
         ("keras.layers.AveragePooling2D", {"pool_size": [32, 32]}),
