@@ -8,6 +8,13 @@ a layer whose options no node offers) becomes a generic Keras layer node that
 carries the class name and config.  Lambda layers, and anything Keras's safe mode
 refuses, are refused: importing never runs code that a model file carries.
 
+Tensor math written between layers (``x + y``, ``x * 0.5``, ``x[:, -1]``, ``ops.mean``)
+is recorded by Keras as operation nodes of the graph.  Each becomes an operation node
+(``keras.ops.<function>``): its call's tensors are wired to the ports, and its options
+and constants become parameters, both by the operation's argument names.  An operation
+the catalogue has no node for, or whose call no node can express, becomes a generic
+operation node that keeps its class, config and recorded call.
+
 Connections come from the functional graph; the model's outputs, when they are not
 simply the layers nothing else consumes, are wired into a Set Output Layers node in
 the model's order.  Nodes are laid out left to right by depth.
@@ -32,9 +39,11 @@ from nodeflow.core.workflow import Workflow
 
 from . import load_keras
 from .layers import build_layer
+from .translator import SET_OUTPUTS, default_outputs, network_nodes
 
 GENERIC = "keras.GenericLayer"
-SET_OUTPUTS = "keras.SetOutputLayers"
+GENERIC_OPERATION = "keras.GenericOperation"
+OPERATION_PREFIX = "ops."  # the target of an operation node: "ops." + the Keras class
 
 
 class ModelImportError(NodeFlowError):
@@ -135,6 +144,7 @@ def import_model(model, registry: Registry | None = None) -> ImportResult:
     names = _node_ids(e["name"] for e in entries)
     generic: list[str] = []
     inbound: dict[str, list] = {}
+    wiring: dict[str, list[tuple[str, tuple]]] = {}  # operation node -> (port, tensor ref)
     for entry in entries:
         layer = entry["layer"]
         node_id = names[entry["name"]]
@@ -142,15 +152,21 @@ def import_model(model, registry: Registry | None = None) -> ImportResult:
             raise ModelImportError(
                 f"layer {layer.name} is called {len(entry['inbound'])} times (shared weights), "
                 "which a workflow cannot express yet")
-        _refuse_code(layer)
-        type_id, params = _node_for(layer, by_target, registry)
-        if type_id == GENERIC:
+        if "operation" in entry:
+            type_id, params, wiring[node_id] = _operation_node(entry, by_target)
+        else:
+            _refuse_code(layer)
+            type_id, params = _node_for(layer, by_target, registry)
+        if type_id in (GENERIC, GENERIC_OPERATION):
             generic.append(node_id)
         workflow.add_node(type_id, params, node_id=node_id)
         inbound[node_id] = entry["inbound"][0] if entry["inbound"] else None
     for entry in entries:
         node_id = names[entry["name"]]
-        if inbound[node_id] is not None:
+        if node_id in wiring:
+            for port, ref in wiring[node_id]:
+                workflow.connect(*_source_port(workflow, ref, names), node_id, port)
+        elif inbound[node_id] is not None:
             _connect(workflow, node_id, inbound[node_id], names, layer_name=entry["name"])
     _wire_outputs(workflow, outputs, names)
     _layout(workflow)
@@ -170,30 +186,37 @@ def _tensor_refs(value) -> list[tuple[str, int, int]]:
 def _functional_entries(model):
     config = model.get_config()
     layers = {layer.name: layer for layer in model.layers}
+    operations = {op.name: op for op in getattr(model, "operations", ())}
     entries = []
     for item in config["layers"]:
-        if item["name"] not in layers:
-            raise ModelImportError(
-                f"the model's graph contains the operation {item['name']} ({item['class_name']}), "
-                "which is not a layer (e.g. a raw TensorFlow op or a mask computed by Keras); "
-                "NodeFlow imports graphs of layers only")
         calls = []
         for call in item.get("inbound_nodes", []):
             positional = _tensor_refs(call.get("args", []))
             named = {k: _tensor_refs(v) for k, v in call.get("kwargs", {}).items()}
             calls.append((positional, {k: v for k, v in named.items() if v}))
-        entries.append({"name": item["name"], "layer": layers[item["name"]], "inbound": calls})
-    order = {name: i for i, (name, _, _) in enumerate(_refs(config["input_layers"]))}
+        if item["name"] in layers:
+            entries.append({"name": item["name"], "layer": layers[item["name"]], "inbound": calls})
+        elif item["name"] in operations:  # keras.ops math between layers (x + y, x[:, -1])
+            recorded = (item.get("inbound_nodes") or [{}])[0]
+            entries.append({"name": item["name"], "layer": operations[item["name"]], "inbound": calls,
+                            "operation": item, "call": (recorded.get("args", []),
+                                                        recorded.get("kwargs", {}))})
+        else:
+            raise ModelImportError(
+                f"the model's graph contains {item['name']} ({item['class_name']}), which is "
+                "neither a layer nor an operation of the model")
+    inputs = [_history(t) for t in model.inputs]
+    order = {name: i for i, (name, _, _) in enumerate(inputs)}
     entries.sort(key=lambda e: (e["layer"].__class__.__name__ != "InputLayer",
                                 order.get(e["name"], 0)))
-    return entries, _refs(config["output_layers"])
+    return entries, [_history(t) for t in model.outputs]
 
 
-def _refs(value) -> list[tuple[str, int, int]]:
-    """Keras writes one input/output as ``[name, 0, 0]`` and several as a list of those."""
-    if value and isinstance(value[0], str):
-        return [tuple(value)]
-    return [tuple(ref) for ref in value]
+def _history(tensor) -> tuple[str, int, int]:
+    """``(layer or operation name, node index, tensor index)`` of a model input or output,
+    in the model's own order (also for inputs and outputs given as dicts)."""
+    history = tensor._keras_history
+    return history.operation.name, history.node_index, history.tensor_index
 
 
 def _sequential_entries(model):
@@ -346,6 +369,108 @@ def _generic_params(layer) -> dict[str, Any]:
     return params
 
 
+# --------------------------------------------------------------------------- operations
+def _is_tensor(value) -> bool:
+    return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
+
+
+def _has_tensor(value) -> bool:
+    if _is_tensor(value):
+        return True
+    if isinstance(value, dict):
+        return any(_has_tensor(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_tensor(v) for v in value)
+    return False
+
+
+def _ref(value) -> tuple[str, int, int]:
+    return tuple(value["config"]["keras_history"])
+
+
+def _operation_node(entry, by_target: dict[str, NodeSpec]) -> tuple[str, dict, list]:
+    """An operation of the graph as a node: its own operation node when the catalogue has
+    one that expresses the call exactly, else the generic operation node.  Returns the
+    type id, the parameters and which input port each recorded tensor goes to."""
+    item = entry["operation"]
+    args, kwargs = entry["call"]
+    spec = by_target.get(OPERATION_PREFIX + item["class_name"])
+    if spec is not None and str(item.get("module", "")).startswith("keras."):
+        found = _catalogued_operation(spec, entry["layer"], item, args, kwargs)
+        if found is not None:
+            return (spec.type_id, *found)
+    return _generic_operation(item, args, kwargs)
+
+
+def _catalogued_operation(spec: NodeSpec, operation, item, args, kwargs):
+    """``(params, wiring)`` binding the recorded call to the node's ports and parameters by
+    the operation's argument names; ``None`` when the node cannot express it."""
+    import inspect
+
+    try:
+        bound = inspect.signature(operation.call).bind(*args, **kwargs).arguments
+    except TypeError:
+        return None
+    values = {k: v for k, v in item.get("config", {}).items() if k != "name"}
+    wiring = []
+    for name, value in bound.items():
+        port = spec.input(name)
+        if _is_tensor(value) and port is not None and not port.multi:
+            wiring.append((name, _ref(value)))
+        elif isinstance(value, list) and value and all(map(_is_tensor, value)) \
+                and port is not None and port.multi:
+            wiring.extend((name, _ref(v)) for v in value)
+        elif _has_tensor(value):
+            return None  # tensors inside a structure no port takes
+        elif value is not None:
+            values[name] = value
+    try:
+        if spec.import_params is not None:
+            values = spec.import_params(values)
+    except (ValueError, KeyError, TypeError):
+        return None
+    params = {}
+    for name, value in values.items():
+        param = spec.param(name)
+        value = _plain(value)
+        if param is None or param.check(value):
+            return None  # an option the node does not offer, or a constant it cannot hold
+        if not param.is_default(value):
+            params[name] = param.canonical(value)
+    if any(p.required and p.name not in params for p in spec.params):
+        return None
+    return params, wiring
+
+
+def _generic_operation(item, args, kwargs) -> tuple[str, dict, list]:
+    """The generic operation node: the class, its config, and the call with each tensor
+    replaced by a placeholder for the input connected in that order."""
+    refs: list[tuple[str, int, int]] = []
+
+    def placeholder(value):
+        if _is_tensor(value):
+            refs.append(_ref(value))
+            return {"class_name": "__input__", "config": {"index": len(refs) - 1}}
+        if isinstance(value, dict):
+            return {k: placeholder(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [placeholder(v) for v in value]
+        return value
+
+    call = {"args": placeholder(list(args)), "kwargs": placeholder(dict(kwargs))}
+    config = {k: v for k, v in item.get("config", {}).items() if k != "name"}
+    try:
+        config, call = json.loads(json.dumps(_plain(config))), json.loads(json.dumps(call))
+    except (TypeError, ValueError) as exc:
+        raise ModelImportError(f"operation {item['name']}: its config cannot be stored as JSON: "
+                               f"{exc}") from None
+    params = {"class_name": item["class_name"], "module": item.get("module") or "keras.ops",
+              "config": config, "call": call}
+    if item.get("registered_name"):
+        params["registered_name"] = item["registered_name"]
+    return GENERIC_OPERATION, params, [("inputs", ref) for ref in refs]
+
+
 # --------------------------------------------------------------------------- wiring
 def _source_port(workflow: Workflow, ref, names) -> tuple[str, str]:
     layer_name, _node_index, tensor_index = ref
@@ -385,12 +510,8 @@ def _connect(workflow: Workflow, node_id: str, call, names, layer_name: str) -> 
 
 def _wire_outputs(workflow: Workflow, outputs, names) -> None:
     wanted = [_source_port(workflow, ref, names) for ref in outputs]
-    sinks = [
-        (n, p.name) for n in workflow.nodes for p in workflow.spec(n).outputs
-        if p.type == "network" and not workflow.outgoing(n, p.name)
-        and workflow.spec(n).inputs  # an unused Input is not an output
-    ]
-    if wanted == sinks or SET_OUTPUTS not in workflow.registry:
+    # the outputs the translator would choose by itself, in its order
+    if wanted == default_outputs(workflow, network_nodes(workflow)) or SET_OUTPUTS not in workflow.registry:
         return
     collector = workflow.add_node(SET_OUTPUTS, node_id=_free_name("model_outputs", set(workflow.nodes)))
     for source, port in wanted:

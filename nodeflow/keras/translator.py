@@ -9,7 +9,8 @@ on a network port is the list of tensors it carries (one for a plain layer).
 The model's inputs are the Input nodes and model sources upstream of its
 outputs; its outputs are the tensors arriving at the chosen node (e.g. the one
 a learner is connected to), or by default every network output that feeds no
-other layer, in workflow order.
+other layer, in workflow order; when a Set Output Layers node is among those,
+only Set Output Layers nodes give the outputs.
 
 Shape inference walks the graph the same way (:func:`walk`) and builds each node
 with the same function (:func:`build_node`); only what it does around a node differs.
@@ -33,6 +34,9 @@ from nodeflow.core.workflow import Workflow
 
 from . import load_keras
 from .layers import build_layer
+
+
+SET_OUTPUTS = "keras.SetOutputLayers"  # the node type that chooses a model's outputs
 
 
 class TranslationError(ProblemsError):
@@ -303,5 +307,11 @@ def default_outputs(workflow: Workflow, nodes: list[str]) -> list[tuple[str, str
         if p.type == "network"
         and not any(is_network_node(workflow.spec(t)) for t in targets.get((n, p.name), ()))
     ]
+    # a Set Output Layers node at the end says which tensors the model outputs: other
+    # dangling ports (e.g. the unused sequence of an encoder LSTM whose states start a
+    # decoder) are then not outputs
+    chosen = [(n, port) for n, port in sinks if workflow.nodes[n].type == SET_OUTPUTS]
+    if chosen:
+        return chosen
     used = [(n, port) for n, port in sinks if workflow.spec(n).inputs or (n, port) in targets]
     return used or sinks

@@ -78,7 +78,7 @@ def test_an_empty_search_shows_every_node_collapsed_to_the_top_level(panel):
     assert len(panel.visible_type_ids()) == len(default_registry())
     proxy = panel.proxy_model
     top = [proxy.index(row, 0) for row in range(proxy.rowCount())]
-    assert [i.data() for i in top] == ["Data", "IO", "Layers", "Learning"]
+    assert [i.data() for i in top] == ["Data", "IO", "Layers", "Learning", "Operations"]
     assert not any(panel.tree_view.isExpanded(i) for i in top)
 
 
