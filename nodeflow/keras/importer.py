@@ -27,7 +27,7 @@ import os
 import re
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from nodeflow.core.errors import NodeFlowError, abbreviate
@@ -39,7 +39,7 @@ from nodeflow.core.workflow import Workflow
 
 from . import load_keras
 from .layers import build_layer
-from .translator import SET_OUTPUTS, default_outputs, network_nodes
+from .translator import LOAD_WEIGHTS, SET_OUTPUTS, default_outputs, network_nodes
 
 GENERIC = "keras.GenericLayer"
 GENERIC_OPERATION = "keras.GenericOperation"
@@ -55,6 +55,28 @@ class ImportResult:
     workflow: Workflow
     node_ids: dict[str, str]  # Keras layer name -> node id
     generic: list[str]  # node ids that fell back to the generic layer node
+    layers: dict[str, Any] = field(default_factory=dict)  # node id -> the model's layer
+
+
+def keep_weights(result: ImportResult, path: str, reference: str | None = None) -> int:
+    """Write the imported model's weights to ``path`` and end the workflow's network with
+    a Load Weights node that reads them (``reference``: the path as the workflow stores
+    it, by default ``path``); returns the number of arrays written.
+
+    The Load Weights node takes the model's outputs in order, so the model keeps its
+    outputs; every translation of the workflow then starts from the trained weights.
+    """
+    from .weights import save_weights
+
+    workflow = result.workflow
+    ends = default_outputs(workflow, network_nodes(workflow))
+    count = save_weights(path, {n: layer for n, layer in result.layers.items() if layer.weights})
+    node = workflow.add_node(LOAD_WEIGHTS, {"path": reference or os.fspath(path)},
+                             node_id=_free_name("load_weights", set(workflow.nodes)))
+    for source, port in ends:
+        workflow.connect(source, port, node.id, "inputs")
+    _layout(workflow)
+    return count
 
 
 def load_model_file(path: str):
@@ -143,6 +165,7 @@ def import_model(model, registry: Registry | None = None) -> ImportResult:
         entries, outputs = _functional_entries(model)
     names = _node_ids(e["name"] for e in entries)
     generic: list[str] = []
+    originals: dict[str, Any] = {}
     inbound: dict[str, list] = {}
     wiring: dict[str, list[tuple[str, tuple]]] = {}  # operation node -> (port, tensor ref)
     for entry in entries:
@@ -157,6 +180,7 @@ def import_model(model, registry: Registry | None = None) -> ImportResult:
         else:
             _refuse_code(layer)
             type_id, params = _node_for(layer, by_target, registry)
+            originals[node_id] = layer
         if type_id in (GENERIC, GENERIC_OPERATION):
             generic.append(node_id)
         workflow.add_node(type_id, params, node_id=node_id)
@@ -170,7 +194,7 @@ def import_model(model, registry: Registry | None = None) -> ImportResult:
             _connect(workflow, node_id, inbound[node_id], names, layer_name=entry["name"])
     _wire_outputs(workflow, outputs, names)
     _layout(workflow)
-    return ImportResult(workflow, names, generic)
+    return ImportResult(workflow, names, generic, originals)
 
 
 # --------------------------------------------------------------------------- graph reading
@@ -205,11 +229,45 @@ def _functional_entries(model):
             raise ModelImportError(
                 f"the model's graph contains {item['name']} ({item['class_name']}), which is "
                 "neither a layer nor an operation of the model")
+    outputs = [_history(t) for t in model.outputs]
+    entries = _without_implicit_masks(entries, {**operations, **layers}, outputs)
     inputs = [_history(t) for t in model.inputs]
     order = {name: i for i, (name, _, _) in enumerate(inputs)}
     entries.sort(key=lambda e: (e["layer"].__class__.__name__ != "InputLayer",
                                 order.get(e["name"], 0)))
-    return entries, [_history(t) for t in model.outputs]
+    return entries, outputs
+
+
+def _without_implicit_masks(entries, operations, outputs):
+    """The entries without the masks Keras passes on by itself.
+
+    A layer called on a masked tensor (after an Embedding with mask_zero, or Masking) is
+    recorded with that mask as an explicit ``mask=`` argument, computed by an operation
+    of its own (``not_equal``).  Rebuilt, Keras propagates the same mask again, so the
+    argument goes, and so do the operations only such masks used.  A mask tensor that
+    is not the propagated one stays: it is wired to the layer's mask port.
+    """
+    def tensor(ref):
+        name, node_index, tensor_index = ref
+        return operations[name]._inbound_nodes[node_index].output_tensors[tensor_index]
+
+    for entry in entries:
+        for positional, named in entry["inbound"]:
+            carried = [tensor(r) for r in positional] + [
+                tensor(r) for key, refs in named.items() if not key.endswith("mask") for r in refs]
+            propagated = {id(m) for t in carried if (m := getattr(t, "_keras_mask", None)) is not None}
+            for key in [k for k, refs in named.items() if k.endswith("mask")]:
+                if all(id(tensor(r)) in propagated for r in named[key]):
+                    del named[key]
+    while True:  # drop operations nothing uses any more (the mask computations)
+        used = {ref[0] for ref in outputs}
+        for entry in entries:
+            for positional, named in entry["inbound"]:
+                used.update(ref[0] for refs in (positional, *named.values()) for ref in refs)
+        dead = [e for e in entries if "operation" in e and e["name"] not in used]
+        if not dead:
+            return entries
+        entries = [e for e in entries if e not in dead]
 
 
 def _history(tensor) -> tuple[str, int, int]:
@@ -297,8 +355,35 @@ def _param_value(param, value):
     return _plain(value)
 
 
-def _node_params(spec: NodeSpec, layer) -> dict[str, Any]:
+def _layer_config(layer) -> dict:
+    """The layer's config plus the state ``adapt()`` gave it that Keras keeps outside the
+    config (a lookup layer's vocabulary, and its idf weights in tf-idf mode), so that a
+    layer built from it computes the same.  Other adapted state is in the config already
+    (Discretization's bin boundaries) or in variables (Normalization's statistics), which
+    travel with the weights."""
     config = layer.get_config()
+    if config.get("vocabulary", False) is None and hasattr(layer, "get_vocabulary"):
+        vocabulary = [v.item() if hasattr(v, "item") else v
+                      for v in layer.get_vocabulary(include_special_tokens=False)]
+        if vocabulary:
+            config["vocabulary"] = [v.decode() if isinstance(v, bytes) else v for v in vocabulary]
+            lookup = getattr(layer, "_lookup_layer", layer)  # TextVectorization delegates
+            idf = getattr(lookup, "idf_weights_const", None)
+            if config.get("output_mode") == "tf_idf" and idf is not None:
+                # the weights of the special tokens come first; Keras adds them back itself
+                skip = len(layer.get_vocabulary()) - len(vocabulary)
+                config["idf_weights"] = [float(w) for w in _numpy(idf)[skip:]]
+    return config
+
+
+def _numpy(value):
+    import numpy as np
+
+    return np.asarray(value)
+
+
+def _node_params(spec: NodeSpec, layer) -> dict[str, Any]:
+    config = _layer_config(layer)
     if spec.import_params is not None:
         params = spec.import_params(config)
     elif spec.type_id == "keras.layers.Input":
@@ -328,7 +413,7 @@ def _same_config(spec: NodeSpec, params: dict, layer) -> bool:
     if spec.type_id == "keras.layers.Input":
         a, b = rebuilt.get_config(), layer.get_config()
         return all(a.get(k) == b.get(k) for k in ("batch_shape", "dtype", "sparse"))
-    return _comparable(rebuilt.get_config()) == _comparable(layer.get_config())
+    return _comparable(rebuilt.get_config()) == _comparable(_layer_config(layer))
 
 
 def _comparable(config):
@@ -356,6 +441,10 @@ def _generic_params(layer) -> dict[str, Any]:
     keras = load_keras()
     serialized = keras.saving.serialize_keras_object(layer)
     config = dict(serialized["config"])
+    state = _layer_config(layer)
+    for key in ("vocabulary", "idf_weights"):  # adapted state Keras keeps outside the config
+        if config.get(key) is None and state.get(key) is not None:
+            config[key] = state[key]
     config.pop("name", None)
     try:
         config = json.loads(json.dumps(_plain(config)))

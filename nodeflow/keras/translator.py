@@ -10,7 +10,7 @@ The model's inputs are the Input nodes and model sources upstream of its
 outputs; its outputs are the tensors arriving at the chosen node (e.g. the one
 a learner is connected to), or by default every network output that feeds no
 other layer, in workflow order; when a Set Output Layers node is among those,
-only Set Output Layers nodes give the outputs.
+only Set Output Layers (and Load Weights) nodes give the outputs.
 
 Shape inference walks the graph the same way (:func:`walk`) and builds each node
 with the same function (:func:`build_node`); only what it does around a node differs.
@@ -37,6 +37,8 @@ from .layers import build_layer
 
 
 SET_OUTPUTS = "keras.SetOutputLayers"  # the node type that chooses a model's outputs
+LOAD_WEIGHTS = "keras.LoadWeights"  # loads stored weights; at the end, chooses outputs as well
+OUTPUT_CHOOSERS = (SET_OUTPUTS, LOAD_WEIGHTS)
 
 
 class TranslationError(ProblemsError):
@@ -50,6 +52,7 @@ class BuildContext:
     workflow: Workflow
     node_id: str
     layers: dict[str, Any] = field(default_factory=dict)  # node id -> built layer / model
+    load_state: bool = False  # whether to load stored weights (not while inferring shapes)
 
     def upstream_layers(self) -> dict[str, Any]:
         """Keras layers upstream of this node by name, sub-model layers included."""
@@ -152,8 +155,8 @@ def gather_inputs(workflow: Workflow, node_id: str, carried: dict[tuple[str, str
     return inputs, complete
 
 
-def build_node(workflow: Workflow, node_id: str, inputs: dict[str, Any], layers: dict[str, Any]
-               ) -> tuple[Any, dict[str, list]]:
+def build_node(workflow: Workflow, node_id: str, inputs: dict[str, Any], layers: dict[str, Any],
+               load_state: bool = False) -> tuple[Any, dict[str, list]]:
     """Build one network node on the tensors at its input ports.
 
     Returns its Keras layer (``None`` for a network transform) and the tensors each
@@ -166,7 +169,8 @@ def build_node(workflow: Workflow, node_id: str, inputs: dict[str, Any], layers:
     layer = None
     if spec.build is not None:
         layer = build_layer(spec, params, name=node_id, resolve_path=workflow.resolve_path)
-    outputs = call_node(spec, layer, inputs, spec.resolve(params), BuildContext(workflow, node_id, layers))
+    outputs = call_node(spec, layer, inputs, spec.resolve(params),
+                        BuildContext(workflow, node_id, layers, load_state))
     return layer, port_tensors(workflow, node_id, outputs)
 
 
@@ -242,7 +246,7 @@ def translate(workflow: Workflow, output: tuple[str, str] | None = None, name: s
 
     def step(node_id, inputs, complete):
         try:
-            layer, outputs = build_node(workflow, node_id, inputs, layers)
+            layer, outputs = build_node(workflow, node_id, inputs, layers, load_state=True)
         except TranslationError:
             raise
         except Exception as exc:  # Keras reports shape and argument errors as various types
@@ -307,10 +311,10 @@ def default_outputs(workflow: Workflow, nodes: list[str]) -> list[tuple[str, str
         if p.type == "network"
         and not any(is_network_node(workflow.spec(t)) for t in targets.get((n, p.name), ()))
     ]
-    # a Set Output Layers node at the end says which tensors the model outputs: other
-    # dangling ports (e.g. the unused sequence of an encoder LSTM whose states start a
-    # decoder) are then not outputs
-    chosen = [(n, port) for n, port in sinks if workflow.nodes[n].type == SET_OUTPUTS]
+    # a Set Output Layers (or Load Weights) node at the end says which tensors the model
+    # outputs: other dangling ports (e.g. the unused sequence of an encoder LSTM whose
+    # states start a decoder) are then not outputs
+    chosen = [(n, port) for n, port in sinks if workflow.nodes[n].type in OUTPUT_CHOOSERS]
     if chosen:
         return chosen
     used = [(n, port) for n, port in sinks if workflow.spec(n).inputs or (n, port) in targets]

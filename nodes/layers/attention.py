@@ -41,10 +41,16 @@ ATTENTION_OUT = Port(
     "(batch, query steps, features).")
 
 ATTENTION_PORTS = (QUERY_IN, VALUE_IN, KEY_IN)
+ATTENTION_MASK_IN = Port(
+    "attention_mask", "network",
+    "Optional explicit mask, booleans of shape (batch, query steps, value steps): False pairs "
+    "are not attended to (e.g. a causal mask). Masks from an Embedding with mask_zero upstream "
+    "are applied by Keras by itself.", optional=True)
 
 
 def _apply_multi_head(layer, inputs, params, ctx=None):
-    return layer(inputs["query"], inputs["value"], key=inputs.get("key"))
+    extra = {"attention_mask": inputs["attention_mask"]} if inputs.get("attention_mask") is not None else {}
+    return layer(inputs["query"], inputs["value"], key=inputs.get("key"), **extra)
 
 
 def _apply_list_attention(layer, inputs, params, ctx=None):
@@ -61,6 +67,8 @@ def _export_attention(node_id, spec, params, inputs, ctx):
     query, value, key = inputs["query"], inputs["value"], inputs.get("key")
     if spec.target == "MultiHeadAttention":
         call = f"{query}, {value}" + (f", key={key}" if key else "")
+        if inputs.get("attention_mask"):
+            call += f", attention_mask={inputs['attention_mask']}"
     else:
         call = "[" + ", ".join([query, value] + ([key] if key else [])) + "]"
     return [f"{node_id} = {layer}({call})"], node_id
@@ -167,7 +175,7 @@ MULTI_HEAD_ATTENTION = layer_node(
                        "output, which can stabilise training of large models."),
         SEED,
     ),
-    inputs=ATTENTION_PORTS,
+    inputs=(*ATTENTION_PORTS, ATTENTION_MASK_IN),
     outputs=(ATTENTION_OUT,),
     keywords=("transformer", "self-attention", "cross-attention", "mha", "heads",
               "scaled dot-product attention", "encoder", "decoder"),

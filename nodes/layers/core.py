@@ -31,9 +31,10 @@ INPUT = NodeSpec(
     ),
     outputs=(NETWORK_OUT,),
     params=(
-        ShapeParam(name="shape", allow_none=True,
+        ShapeParam(name="shape", allow_none=True, min_len=0,
                    help="Shape of one sample, without the batch axis; null for a dimension "
-                        "whose size may vary (e.g. sequence length)."),
+                        "whose size may vary (e.g. sequence length); [] for one value per "
+                        "sample (e.g. a sentence as one string)."),
         IntParam(name="batch_size", default=None, optional=True, min=1,
                  help="Fixed batch size; leave empty to accept any batch size (usual)."),
         ChoiceParam(name="dtype", default=None, optional=True, options=DTYPES,

@@ -49,6 +49,12 @@ INITIAL_STATE_IN = Port(
     "c; GRU and SimpleRNN take one. Left unconnected, the state starts at zeros.",
     optional=True, multi=True)
 
+MASK_IN = Port(
+    "mask", "network",
+    "Optional explicit mask, booleans of shape (batch, time steps): False steps are skipped. "
+    "Not needed for the mask an Embedding with mask_zero or a Masking layer upstream makes: "
+    "Keras passes that one on by itself.", optional=True)
+
 OUTPUT = Port(
     "output", "network",
     "The layer's output: the last time step's output, or the output of every time step when "
@@ -71,11 +77,12 @@ RNN_OUTPUTS = (OUTPUT, STATE)
 
 
 def _apply_recurrent(layer, inputs, params, ctx=None):
-    """``layer(sequence)``, or ``layer(sequence, initial_state=[...])`` when states are connected."""
+    """``layer(sequence)``, with ``initial_state=[...]`` and ``mask=`` when those are connected."""
     states = inputs.get("initial_state") or []
-    if states:
-        return layer(inputs["input"], initial_state=list(states))
-    return layer(inputs["input"])
+    extra = {"initial_state": list(states)} if states else {}
+    if inputs.get("mask") is not None:
+        extra["mask"] = inputs["mask"]
+    return layer(inputs["input"], **extra)
 
 
 _CUDNN_CODE = {"true": "True", "false": "False"}
@@ -89,6 +96,8 @@ def _export_recurrent(node_id, spec, params, inputs, ctx):
     layer = f"keras.layers.{spec.target}({', '.join(args + [f'name={node_id!r}'])})"
     states = inputs.get("initial_state") or []
     call = f"{inputs['input']}, initial_state=[{', '.join(states)}]" if states else inputs["input"]
+    if inputs.get("mask"):
+        call += f", mask={inputs['mask']}"
     return [f"{node_id} = {layer}({call})"], node_id
 
 
@@ -223,7 +232,7 @@ LSTM = layer_node(
         "given states (h, then c) instead of zeros, as a sequence-to-sequence decoder does."
     ),
     params=(*_recurrent_params(gated=True, lstm=True), *SEQUENCE_OPTIONS, UNROLL, USE_CUDNN),
-    inputs=(SEQUENCE_IN, INITIAL_STATE_IN),
+    inputs=(SEQUENCE_IN, INITIAL_STATE_IN, MASK_IN),
     outputs=LSTM_OUTPUTS,
     keywords=("long short-term memory", "rnn", "recurrent", "sequence", "time series",
               "memory cell", "seq2seq", "encoder", "decoder"),
@@ -243,7 +252,7 @@ GRU = layer_node(
         "initial_state input starts the layer from a given state instead of zeros."
     ),
     params=(*_recurrent_params(gated=True), *SEQUENCE_OPTIONS, UNROLL, RESET_AFTER, USE_CUDNN),
-    inputs=(SEQUENCE_IN, INITIAL_STATE_IN),
+    inputs=(SEQUENCE_IN, INITIAL_STATE_IN, MASK_IN),
     outputs=RNN_OUTPUTS,
     keywords=("gated recurrent unit", "rnn", "recurrent", "sequence", "time series", "seq2seq"),
     apply=_apply_recurrent,
@@ -264,7 +273,7 @@ SIMPLE_RNN = layer_node(
         "initial_state input starts the layer from a given state instead of zeros."
     ),
     params=(*_recurrent_params(gated=False), *SEQUENCE_OPTIONS, UNROLL),
-    inputs=(SEQUENCE_IN, INITIAL_STATE_IN),
+    inputs=(SEQUENCE_IN, INITIAL_STATE_IN, MASK_IN),
     outputs=RNN_OUTPUTS,
     keywords=("rnn", "recurrent", "elman", "vanilla rnn", "sequence", "time series"),
     apply=_apply_recurrent,
@@ -309,7 +318,8 @@ def _conv_lstm(rank: int) -> object:
             "input (h, then c) starts the layer from given states instead of zeros."
         ),
         params=params,
-        inputs=(_sequence_in(f"(batch, time, {spatial}, channels) with channels_last"), INITIAL_STATE_IN),
+        inputs=(_sequence_in(f"(batch, time, {spatial}, channels) with channels_last"),
+                INITIAL_STATE_IN, MASK_IN),
         outputs=LSTM_OUTPUTS,
         keywords=("convolutional lstm", "convlstm", "recurrent", "spatiotemporal", "video",
                   "sequence of images" if rank == 2 else "sequence", "rnn"),

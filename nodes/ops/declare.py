@@ -50,6 +50,10 @@ class Arg:
                                f"the {self.name} input.")
 
 
+# what every operation node is, after its own description (the docs panel shows both)
+OPERATION_NOTE = "Tensor math between layers, as keras.ops computes it; it has no weights to train."
+
+
 def op_node(function: str, keras_class: str, *, category: str, description: str,
             args: tuple[Arg, ...], params: tuple[Param, ...] = (), keywords: tuple[str, ...] = (),
             display_name: str | None = None, import_params=None) -> NodeSpec:
@@ -66,7 +70,7 @@ def op_node(function: str, keras_class: str, *, category: str, description: str,
         type_id=f"keras.ops.{function}",
         display_name=display_name or f"ops.{function}",
         category=f"{CATEGORY}/{category}",
-        description=description,
+        description=f"{description} {OPERATION_NOTE}",
         family="layer",
         inputs=tuple(a.port() for a in args),
         outputs=(Port("output", "network", "The operation's result; carries everything upstream of it."),),

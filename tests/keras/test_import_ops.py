@@ -57,6 +57,7 @@ def rng_inputs(*shapes, seed=0):
 
 
 def test_residual_sum_and_scaling_become_operation_nodes(keras):
+    keras.backend.clear_session()  # names are counted per session: an earlier Add layer is "add"
     inputs = sequence_input(keras)
     x = keras.layers.Dense(8, activation="relu", name="ff")(inputs)
     x = x + inputs

@@ -154,7 +154,8 @@ def test_import_command_writes_an_editable_workflow(keras, tmp_path):
     result = subprocess.run([sys.executable, "-m", "nodeflow", "import", str(path), "-o", str(out)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().startswith(f"{out}: 11 nodes, 10 connections")
+    # the layers' nodes plus a Load Weights node taking the two heads
+    assert result.stdout.strip().startswith(f"{out}: 12 nodes, 12 connections")
     assert validate(load(out)) == []
     again = subprocess.run([sys.executable, "-m", "nodeflow", "import", str(path), "-o", str(out)],
                            capture_output=True, text=True, timeout=120)

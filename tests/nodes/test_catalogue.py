@@ -11,7 +11,7 @@ SPECS = sorted(default_registry(), key=lambda s: s.type_id)
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.type_id)
 def test_node_is_documented(spec):
     assert len(spec.description) >= 80, "a description is a real paragraph"
-    assert spec.category.split("/")[0] in {"Layers", "Data", "Learning", "IO"}
+    assert spec.category.split("/")[0] in {"Layers", "Operations", "Data", "Learning", "IO"}
     for param in spec.params:
         assert len(param.help) >= 15, f"{param.name} needs help text"
         for option in param.options if isinstance(param, NestedChoiceParam) else ():
