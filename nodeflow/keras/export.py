@@ -19,12 +19,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from nodeflow.core.errors import Problem
 from nodeflow.core.params import FileParam, NestedChoiceParam, ShapeParam
 from nodeflow.core.spec import NodeSpec
 from nodeflow.core.validation import validate
 from nodeflow.core.workflow import Workflow
 
-from .layers import nested_class
+from .layers import SHARES_WEIGHTS, nested_class
 from .shapes import infer_shapes
 from .translator import TranslationError, default_outputs, network_nodes, walk
 
@@ -53,6 +54,7 @@ class ExportContext:
     script_dir: str | None = None  # where the script will be; None: the workflow's folder
     uses_here: bool = False  # whether the script needs its HERE folder
     main_scope: str | None = None  # a context manager main builds and compiles the model in
+    shared: set[str] = field(default_factory=set)  # nodes whose layer other nodes call again
 
     def sources_expr(self) -> str:
         return "[" + ", ".join(self.sources) + "]"
@@ -115,7 +117,22 @@ def _default_code(node_id: str, spec: NodeSpec, params: dict, inputs: dict[str, 
     if spec.type_id == "keras.layers.Input":
         return [f"{node_id} = keras.Input({', '.join(args)})"], node_id
     layer = f"keras.layers.{spec.target}({', '.join(args)})"
+    if node_id in ctx.shared:  # other nodes call this layer again: keep it in a variable
+        return [f"{node_id}_layer = {layer}", f"{node_id} = {_call(spec, f'{node_id}_layer', inputs)}"], node_id
     return [f"{node_id} = {_call(spec, layer, inputs)}"], node_id
+
+
+def _shared_call(node_id: str, spec: NodeSpec, owner: str, inputs: dict[str, str], lines: list[str]):
+    """A node that shares weights: the owner's layer variable called on this node's input."""
+    if not any(line.startswith(f"{owner}_layer = ") for line in lines):
+        raise TranslationError([Problem(node_id, SHARES_WEIGHTS, f"names {owner}, whose layer the "
+                                        "exported script cannot call again (no variable for it)")])
+    try:
+        call = _call(spec, f"{owner}_layer", inputs)
+    except TypeError:
+        raise TranslationError([Problem(node_id, SHARES_WEIGHTS, "a shared layer with several input "
+                                        "ports cannot be exported yet")]) from None
+    return [f"{node_id} = {call}  # the layer of {owner}, called again (shared weights)"], node_id
 
 
 def export_python(workflow: Workflow, output: tuple[str, str] | None = None, title: str = "workflow",
@@ -134,6 +151,7 @@ def export_python(workflow: Workflow, output: tuple[str, str] | None = None, tit
         output = (edge.source, edge.source_port)
     nodes = network_nodes(workflow, output[0] if output else None)
     ctx = ExportContext(workflow, script_dir=os.fspath(script_dir) if script_dir is not None else None)
+    ctx.shared = {owner for n in nodes if (owner := workflow.nodes[n].params.get(SHARES_WEIGHTS))}
     body: list[str] = []
 
     def step(node_id, inputs, complete):
@@ -143,7 +161,10 @@ def export_python(workflow: Workflow, output: tuple[str, str] | None = None, tit
         params = spec.resolve(workflow.nodes[node_id].params)
         label = workflow.nodes[node_id].label
         body.append(f"# {node_id}: {spec.display_name}" + (f" ({label})" if label else ""))
-        lines, expr = (spec.export_code or _default_code)(node_id, spec, params, inputs, ctx)
+        if params.get(SHARES_WEIGHTS):
+            lines, expr = _shared_call(node_id, spec, params[SHARES_WEIGHTS], inputs, body)
+        else:
+            lines, expr = (spec.export_code or _default_code)(node_id, spec, params, inputs, ctx)
         body.extend(lines)
         if spec.type_id == "keras.layers.Input":
             ctx.sources.append(node_id)

@@ -38,7 +38,7 @@ from nodeflow.core.spec import NodeSpec, snake_case
 from nodeflow.core.workflow import Workflow
 
 from . import load_keras
-from .layers import build_layer
+from .layers import SHARES_WEIGHTS, build_layer
 from .translator import LOAD_WEIGHTS, SET_OUTPUTS, default_outputs, network_nodes
 
 GENERIC = "keras.GenericLayer"
@@ -56,6 +56,20 @@ class ImportResult:
     node_ids: dict[str, str]  # Keras layer name -> node id
     generic: list[str]  # node ids that fell back to the generic layer node
     layers: dict[str, Any] = field(default_factory=dict)  # node id -> the model's layer
+    # node id -> (registered name, Python module) of a custom class: its module must be
+    # importable (and register the class) wherever the workflow is built
+    custom: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def custom_notice(self) -> str | None:
+        """One line for the user naming the custom classes and the modules they need."""
+        if not self.custom:
+            return None
+        needs = sorted({module for _, module in self.custom.values()})
+        classes = ", ".join(f"{node} ({name})" for node, (name, _) in sorted(self.custom.items()))
+        return (f"custom layers: {classes} are rebuilt from their registered classes; the "
+                f"module{'s' if len(needs) > 1 else ''} {', '.join(needs)} must be importable "
+                "(on PYTHONPATH, imported before the run) wherever the workflow runs or "
+                "exports, otherwise building it fails naming the class")
 
 
 def keep_weights(result: ImportResult, path: str, reference: str | None = None) -> int:
@@ -163,23 +177,29 @@ def import_model(model, registry: Registry | None = None) -> ImportResult:
         entries, outputs = _sequential_entries(model)
     else:
         entries, outputs = _functional_entries(model)
+    entries = _one_entry_per_call(entries)
     names = _node_ids(e["name"] for e in entries)
+    calls = {(e["layer"].name, e.get("call_index", 0)): names[e["name"]] for e in entries}
     generic: list[str] = []
     originals: dict[str, Any] = {}
     inbound: dict[str, list] = {}
     wiring: dict[str, list[tuple[str, tuple]]] = {}  # operation node -> (port, tensor ref)
+    made: dict[str, tuple[str, dict]] = {}  # layer name -> the node type and params of its first call
     for entry in entries:
         layer = entry["layer"]
         node_id = names[entry["name"]]
         if len(entry["inbound"]) > 1:
             raise ModelImportError(
-                f"layer {layer.name} is called {len(entry['inbound'])} times (shared weights), "
-                "which a workflow cannot express yet")
+                f"operation {layer.name} is called {len(entry['inbound'])} times, which a "
+                "workflow cannot express")
         if "operation" in entry:
             type_id, params, wiring[node_id] = _operation_node(entry, by_target)
+        elif entry.get("call_index", 0):  # a later call of a shared layer: the same node again
+            type_id, params = made[layer.name]
+            params = {**params, SHARES_WEIGHTS: calls[(layer.name, 0)]}
         else:
             _refuse_code(layer)
-            type_id, params = _node_for(layer, by_target, registry)
+            type_id, params = made[layer.name] = _node_for(layer, by_target, registry)
             originals[node_id] = layer
         if type_id in (GENERIC, GENERIC_OPERATION):
             generic.append(node_id)
@@ -189,12 +209,35 @@ def import_model(model, registry: Registry | None = None) -> ImportResult:
         node_id = names[entry["name"]]
         if node_id in wiring:
             for port, ref in wiring[node_id]:
-                workflow.connect(*_source_port(workflow, ref, names), node_id, port)
+                workflow.connect(*_source_port(workflow, ref, calls), node_id, port)
         elif inbound[node_id] is not None:
-            _connect(workflow, node_id, inbound[node_id], names, layer_name=entry["name"])
-    _wire_outputs(workflow, outputs, names)
+            _connect(workflow, node_id, inbound[node_id], calls, layer_name=entry["layer"].name)
+    _wire_outputs(workflow, outputs, calls)
     _layout(workflow)
-    return ImportResult(workflow, names, generic, originals)
+    custom = {}
+    for node_id in generic:
+        params = workflow.nodes[node_id].params
+        module = params.get("module") or ""
+        if params.get("registered_name") and not module.startswith("keras"):
+            custom[node_id] = (params["registered_name"], module)
+    return ImportResult(workflow, names, generic, originals, custom)
+
+
+def _one_entry_per_call(entries):
+    """Entries with one entry per call of a layer called several times (shared weights):
+    each later call becomes a node of its own that names the first call's node in its
+    ``shares_weights_with`` parameter, so the workflow has a node per call, as drawn."""
+    taken = {e["name"] for e in entries}
+    out = []
+    for entry in entries:
+        if "operation" in entry or len(entry["inbound"]) <= 1:
+            out.append(entry)
+            continue
+        for index, call in enumerate(entry["inbound"]):
+            name = entry["name"] if index == 0 else _free_name(f"{entry['name']}_call{index + 1}", taken)
+            taken.add(name)
+            out.append({**entry, "name": name, "inbound": [call], "call_index": index})
+    return out
 
 
 # --------------------------------------------------------------------------- graph reading
@@ -229,16 +272,36 @@ def _functional_entries(model):
             raise ModelImportError(
                 f"the model's graph contains {item['name']} ({item['class_name']}), which is "
                 "neither a layer nor an operation of the model")
-    outputs = [_history(t) for t in model.outputs]
-    entries = _without_implicit_masks(entries, {**operations, **layers}, outputs)
-    inputs = [_history(t) for t in model.inputs]
+    index = _config_indices(model)
+    outputs = [_history(t, index) for t in model.outputs]
+    entries = _without_implicit_masks(entries, {**operations, **layers}, outputs,
+                                      {(n, i): raw for (n, raw), i in index.items()})
+    inputs = [_history(t, index) for t in model.inputs]
     order = {name: i for i, (name, _, _) in enumerate(inputs)}
     entries.sort(key=lambda e: (e["layer"].__class__.__name__ != "InputLayer",
                                 order.get(e["name"], 0)))
     return entries, outputs
 
 
-def _without_implicit_masks(entries, operations, outputs):
+def _config_indices(model) -> dict[tuple[str, int], int]:
+    """``(operation name, index of the call among all its calls) -> index of the call in
+    the model's config``, which counts only the calls inside this model (a layer may have
+    been called elsewhere before), as Keras's ``Functional.get_config`` renumbers them."""
+    from keras.src.models.functional import Functional
+    from keras.src.ops.function import make_node_key
+
+    kept_in = getattr(model, "_nodes", None) or set()
+    index = {}
+    for operation in model.operations:
+        kept = 1 if isinstance(operation, Functional) else 0
+        for raw in range(len(operation._inbound_nodes)):
+            if make_node_key(operation, raw) in kept_in:
+                index[(operation.name, raw)] = kept
+                kept += 1
+    return index
+
+
+def _without_implicit_masks(entries, operations, outputs, raw_index):
     """The entries without the masks Keras passes on by itself.
 
     A layer called on a masked tensor (after an Embedding with mask_zero, or Masking) is
@@ -249,7 +312,8 @@ def _without_implicit_masks(entries, operations, outputs):
     """
     def tensor(ref):
         name, node_index, tensor_index = ref
-        return operations[name]._inbound_nodes[node_index].output_tensors[tensor_index]
+        raw = raw_index.get((name, node_index), node_index)
+        return operations[name]._inbound_nodes[raw].output_tensors[tensor_index]
 
     for entry in entries:
         for positional, named in entry["inbound"]:
@@ -270,11 +334,12 @@ def _without_implicit_masks(entries, operations, outputs):
         entries = [e for e in entries if e not in dead]
 
 
-def _history(tensor) -> tuple[str, int, int]:
-    """``(layer or operation name, node index, tensor index)`` of a model input or output,
-    in the model's own order (also for inputs and outputs given as dicts)."""
+def _history(tensor, index) -> tuple[str, int, int]:
+    """``(layer or operation name, call index in the config, tensor index)`` of a model
+    input or output, in the model's own order (also for inputs and outputs given as dicts)."""
     history = tensor._keras_history
-    return history.operation.name, history.node_index, history.tensor_index
+    name = history.operation.name
+    return name, index.get((name, history.node_index), history.node_index), history.tensor_index
 
 
 def _sequential_entries(model):
@@ -561,9 +626,10 @@ def _generic_operation(item, args, kwargs) -> tuple[str, dict, list]:
 
 
 # --------------------------------------------------------------------------- wiring
-def _source_port(workflow: Workflow, ref, names) -> tuple[str, str]:
-    layer_name, _node_index, tensor_index = ref
-    source = names[layer_name]
+def _source_port(workflow: Workflow, ref, calls) -> tuple[str, str]:
+    """The node and port of a tensor ``(layer, call index, tensor index)``."""
+    layer_name, node_index, tensor_index = ref
+    source = calls.get((layer_name, node_index)) or calls[(layer_name, 0)]
     spec = workflow.spec(source)
     ports = [p.name for p in spec.outputs if p.type == "network"]
     if len(ports) == 1:

@@ -16,6 +16,10 @@ from nodeflow.core.spec import NodeSpec
 
 from . import load_keras
 
+# the parameter by which a layer node reuses another node's layer (shared weights); it is
+# the translator's business, not an argument of the Keras class
+SHARES_WEIGHTS = "shares_weights_with"
+
 # Keras module holding the classes named by each nested choice's Option.target
 _NESTED_MODULES = ("initializers", "regularizers", "constraints", "optimizers")
 
@@ -49,6 +53,8 @@ def keras_params(spec: NodeSpec, values: dict[str, Any],
     """
     out = {}
     for name, value in spec.resolve(values).items():
+        if name == SHARES_WEIGHTS:
+            continue
         param = spec.param(name)
         if value is not None and isinstance(param, NestedChoiceParam):
             value = _nested_object(param, value)

@@ -36,7 +36,8 @@ from nodeflow.core.workflow import Workflow
 
 from . import load_keras
 from .report import NodeShapes, Shape, ShapeReport
-from .translator import build_node, consumed_outputs, is_network_node, node_error, walk
+from .layers import SHARES_WEIGHTS
+from .translator import build_node, consumed_outputs, is_network_node, node_error, owners_first, walk
 
 __all__ = ["NodeShapes", "Shape", "ShapeInference", "ShapeReport", "infer_shapes"]
 
@@ -79,7 +80,7 @@ class ShapeInference:
 
         problems = validate(workflow)
         broken = {p.node for p in problems if p.node}
-        order = [n for n in _safe_order(workflow) if is_network_node(workflow.spec(n))]
+        order = owners_first(workflow, [n for n in _safe_order(workflow) if is_network_node(workflow.spec(n))])
         results: dict[str, NodeShapes] = {}
         layers: dict[str, Any] = {}
         built_now: dict[str, _Built] = {}
@@ -135,7 +136,11 @@ class ShapeInference:
         )
         # the node id is part of the key: a layer is named after its node, and network
         # transforms look layers up by name
-        return (node_id, spec.type_id, json.dumps(params, sort_keys=True), shapes, tuple(stamp))
+        # a node calling another node's layer again depends on that node's parameters too
+        owner = params.get(SHARES_WEIGHTS)
+        shared = workflow.nodes[owner].params if owner in workflow.nodes else None
+        return (node_id, spec.type_id, json.dumps([params, shared], sort_keys=True), shapes,
+                tuple(stamp))
 
     def _build(self, workflow, node_id, inputs, layers) -> _Built:
         spec = workflow.spec(node_id)

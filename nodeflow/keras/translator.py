@@ -33,7 +33,7 @@ from nodeflow.core.validation import topological_order, validate
 from nodeflow.core.workflow import Workflow
 
 from . import load_keras
-from .layers import build_layer
+from .layers import SHARES_WEIGHTS, build_layer
 
 
 SET_OUTPUTS = "keras.SetOutputLayers"  # the node type that chooses a model's outputs
@@ -130,7 +130,31 @@ def network_nodes(workflow: Workflow, target: str | None = None) -> list[str]:
     """Network-producing nodes in dependency order (only those upstream of ``target``)."""
     order = topological_order(workflow)
     keep = workflow.upstream(target) | {target} if target else set(workflow.nodes)
-    return [n for n in order if n in keep and is_network_node(workflow.spec(n))]
+    return owners_first(workflow, [n for n in order if n in keep and is_network_node(workflow.spec(n))])
+
+
+def owners_first(workflow: Workflow, order: list[str]) -> list[str]:
+    """``order`` (a dependency order) changed as little as possible so that a node whose
+    layer another node shares comes before that node: the edges do not say so (the two
+    calls of a siamese network's layer sit on parallel branches)."""
+    owners = {n: workflow.nodes[n].params.get(SHARES_WEIGHTS) for n in order}
+    if not any(owners.values()):
+        return order
+    wanted = set(order)
+    needs = {n: {e.source for e in workflow.edges if e.target == n and e.source in wanted}
+             | ({owners[n]} if owners[n] in wanted else set()) for n in order}
+    placed: list[str] = []
+    done: set[str] = set()
+    waiting = list(order)
+    while waiting:
+        ready = next((n for n in waiting if needs[n] <= done), None)
+        if ready is None:  # a sharing cycle: validation reports it; keep the rest in order
+            placed += waiting
+            break
+        waiting.remove(ready)
+        placed.append(ready)
+        done.add(ready)
+    return placed
 
 
 # --------------------------------------------------------------------------- the one walk
@@ -167,11 +191,59 @@ def build_node(workflow: Workflow, node_id: str, inputs: dict[str, Any], layers:
     spec = workflow.spec(node_id)
     params = workflow.nodes[node_id].params
     layer = None
-    if spec.build is not None:
+    shared = shared_layer(workflow, node_id, layers)
+    if shared is not None:
+        layer = shared
+    elif spec.build is not None:
         layer = build_layer(spec, params, name=node_id, resolve_path=workflow.resolve_path)
     outputs = call_node(spec, layer, inputs, spec.resolve(params),
                         BuildContext(workflow, node_id, layers, load_state))
-    return layer, port_tensors(workflow, node_id, outputs)
+    # a node that calls another node's layer again owns no layer of its own: its weights
+    # are counted, loaded and saved once, under the node that made the layer
+    return (None if shared is not None else layer), port_tensors(workflow, node_id, outputs)
+
+
+def shared_owner(workflow: Workflow, node_id: str) -> str | None:
+    """The node whose layer ``node_id`` calls again (its ``shares_weights_with``), after
+    checking that it exists, is a different node of the same type with the same
+    parameters, and owns its layer; ``None`` for a node with a layer of its own."""
+    spec = workflow.spec(node_id)
+    params = workflow.nodes[node_id].params
+    owner = params.get(SHARES_WEIGHTS) if spec is not None and spec.param(SHARES_WEIGHTS) else None
+    if not owner:
+        return None
+
+    def problem(message: str) -> TranslationError:
+        return TranslationError(Problem(node_id, SHARES_WEIGHTS, message))
+
+    other = workflow.nodes.get(owner)
+    if other is None or owner == node_id:
+        raise problem(f"names {owner!r}, expected another node of this workflow")
+    if other.type != workflow.nodes[node_id].type:
+        raise problem(f"names {owner}, a {other.type} node; expected a {spec.type_id} node "
+                      "(a layer is shared only between nodes of the same type)")
+    if other.params.get(SHARES_WEIGHTS):
+        raise problem(f"names {owner}, which itself shares the layer of {other.params[SHARES_WEIGHTS]}; "
+                      f"name {other.params[SHARES_WEIGHTS]} instead")
+    mine = {k: v for k, v in spec.resolve(params).items() if k != SHARES_WEIGHTS}
+    theirs = {k: v for k, v in spec.resolve(other.params).items() if k != SHARES_WEIGHTS}
+    different = sorted(k for k in mine if mine[k] != theirs.get(k))
+    if different:
+        raise problem(f"names {owner}, whose parameters differ in {', '.join(different)}; "
+                      "expected the same parameters (it is the same layer)")
+    return owner
+
+
+def shared_layer(workflow: Workflow, node_id: str, layers: dict[str, Any]):
+    """The layer of the node ``node_id`` shares weights with, or ``None``."""
+    owner = shared_owner(workflow, node_id)
+    if owner is None:
+        return None
+    if owner not in layers:
+        raise TranslationError(Problem(
+            node_id, SHARES_WEIGHTS, f"names {owner}, whose layer is not built before this node; "
+            "expected a node upstream of this one or on a parallel branch that the model uses"))
+    return layers[owner]
 
 
 def port_tensors(workflow: Workflow, node_id: str, outputs: list) -> dict[str, list]:

@@ -13,7 +13,7 @@ from nodeflow.core.params import JsonParam, TextParam
 from nodeflow.core.ports import Port
 from nodeflow.core.spec import NodeSpec
 
-from .keras_args import NETWORK_OUT
+from .keras_args import NETWORK_OUT, SHARED_LAYER
 
 
 def build_generic(params: dict, name: str | None = None):
@@ -83,6 +83,7 @@ KERAS_LAYER = NodeSpec(
                        "(package>ClassName); empty for Keras's own classes."),
         JsonParam(name="config",
                   help="The layer's configuration, as Keras's get_config() gives it."),
+        SHARED_LAYER,
     ),
     keywords=("custom", "generic", "sub-model", "nested model", "import"),
     target="",

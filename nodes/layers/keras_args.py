@@ -17,9 +17,11 @@ from nodeflow.core.params import (
     Option,
     Param,
     ShapeParam,
+    TextParam,
 )
 from nodeflow.core.ports import Port
 from nodeflow.core.spec import NodeSpec
+from nodeflow.keras.layers import SHARES_WEIGHTS
 
 ACTIVATIONS = (
     "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "swish",
@@ -173,6 +175,16 @@ TRAINABLE = BoolParam(
          "e.g. the pretrained part of a network in transfer learning.")
 
 
+# a layer called more than once (a siamese network's twin branches): the node of each
+# later call names the node of the first; the translator calls that node's layer again
+SHARED_LAYER = TextParam(
+    name=SHARES_WEIGHTS, default=None, optional=True, group="Advanced",
+    pattern=r"[A-Za-z_][A-Za-z0-9_]*", pattern_help="a node id",
+    help="Reuse the layer (and so the weights) of another node of the same type and "
+         "parameters, instead of a layer of its own: e.g. the second branch of a siamese "
+         "network names the node of the first. Empty: the node has its own layer.")
+
+
 def keras_layer(class_name: str):
     """A ``build`` function for a layer whose parameters map 1:1 onto Keras arguments.
 
@@ -218,7 +230,7 @@ def layer_node(
         family="layer",
         inputs=inputs,
         outputs=outputs,
-        params=tuple(params) + (TRAINABLE,),
+        params=tuple(params) + (TRAINABLE, SHARED_LAYER),
         keywords=keywords,
         target=keras_class,
         build=build or keras_layer(keras_class),

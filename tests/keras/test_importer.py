@@ -138,13 +138,14 @@ def test_lambda_layers_are_refused_and_never_run(keras, tmp_path):
     assert not (tmp_path / "x.nflow").exists()
 
 
-def test_shared_layers_are_refused_with_the_layer_named(keras):
+def test_a_shared_layer_becomes_a_node_per_call_naming_the_first(keras):
     L = keras.layers
     shared = L.Dense(3, name="shared")
     a, b = keras.Input((3,)), keras.Input((3,))
     model = keras.Model([a, b], L.Add()([shared(a), shared(b)]))
-    with pytest.raises(ModelImportError, match="layer shared is called 2 times"):
-        import_model(model)
+    workflow = import_model(model).workflow
+    assert workflow.nodes["shared_call2"].params["shares_weights_with"] == "shared"
+    assert "shares_weights_with" not in workflow.nodes["shared"].params
 
 
 def test_import_command_writes_an_editable_workflow(keras, tmp_path):
