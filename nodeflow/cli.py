@@ -141,23 +141,19 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- run
 def _apply_sets(workflow, assignments: list[str]) -> str | None:
-    """Apply ``NODE.PARAM=VALUE`` overrides; returns an error text for a malformed one.
+    """Apply ``NODE.PARAM=VALUE`` (or ``NODE.PARAM.ARG=VALUE``, an argument of a nested
+    choice) overrides; returns an error text for a malformed one or an unknown node.
 
     Values are JSON when they parse as JSON (``20``, ``true``, ``[28, 28]``), else text;
-    they are validated with the rest of the workflow, like values from the file.
+    they are validated with the rest of the workflow, like values from the file
+    (:mod:`nodeflow.core.overrides`, shared with ``nodeflow sweep``).
     """
-    for item in assignments:
-        target, sep, text = item.partition("=")
-        node_id, dot, param = target.partition(".")
-        if not sep or not dot or not node_id or not param:
-            return f"--set {item}: expected NODE.PARAM=VALUE, e.g. learner_1.epochs=20"
-        if node_id not in workflow.nodes:
-            return f"--set {item}: the workflow has no node {node_id}; nodes: {', '.join(workflow.nodes)}"
-        try:
-            value = json.loads(text)
-        except ValueError:
-            value = text
-        workflow.set_param(node_id, param, value, check=False)
+    from nodeflow.core.overrides import OverrideError, apply_assignments
+
+    try:
+        apply_assignments(workflow, assignments)
+    except OverrideError as exc:
+        return f"--set {exc}"
     return None
 
 
@@ -226,6 +222,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     elif args.events:
         events_file = open(args.events, "w", encoding="utf-8")  # noqa: SIM115 - closed below
         sinks.append(lambda e: (events_file.write(json.dumps(e, default=str) + "\n"), events_file.flush()))
+    tracker = _make_tracker(args, workflow, sinks)
     control = RunControl()
 
     terminated = []  # SIGTERM is a cancel, as Ctrl-C, ending with its own exit code
@@ -259,6 +256,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
         signal.signal(signal.SIGTERM, previous_term)
+        if tracker is not None:
+            tracker.close()  # its warning, if any, still reaches the reporter and the event sinks
         reporter.close()
         if events_file is not None:
             events_file.close()
@@ -267,6 +266,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     if result.status == RunOutcome.FAILED:
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _make_tracker(args: argparse.Namespace, workflow, sinks: list):
+    """The MLflow tracker of this run, appended to ``sinks`` (None with --no-track).
+
+    Runs are recorded under the workflow's name (``--name``, else the file's stem) in
+    the store of its folder (``--base-dir``, else the file's folder): the editor runs a
+    snapshot of the document and names the document both ways."""
+    import os
+    from pathlib import Path
+
+    from nodeflow.tracking.store import resolve_store, tracking_disabled
+
+    if tracking_disabled(args.no_track):
+        return None
+    from nodeflow.tracking.tracker import RunTracker
+
+    name = args.name or Path(args.workflow).stem
+    folder = workflow.base_dir or os.path.dirname(os.path.abspath(args.workflow))
+    others = list(sinks)
+    tracker = RunTracker(workflow, resolve_store(folder, name, args.tracking_uri), name, args.set,
+                         report=lambda event: [sink(event) for sink in others])
+    sinks.append(tracker)
+    return tracker
 
 
 def _remove_stale_saves(workflow_path: str) -> None:
@@ -293,13 +316,73 @@ def _not_a_folder(path: str) -> bool:
     return not os.path.isdir(path)
 
 
+# --------------------------------------------------------------------------- runs
+def cmd_runs(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from nodeflow.tracking.runs import load_runs
+    from nodeflow.tracking.store import resolve_store
+    from nodeflow.tracking.terminal import print_runs, runs_json
+
+    if args.limit is not None and args.limit < 1:
+        print(f"nodeflow runs: error: argument --limit: expected a positive number, got {args.limit}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    path = Path(args.workflow)
+    name = args.name or path.stem
+    store = resolve_store(path.resolve().parent, name, args.tracking_uri)
+    try:
+        runs = load_runs(store, args.limit)
+    except Exception as exc:  # noqa: BLE001 - an unreachable or damaged store: say which, briefly
+        print(f"nodeflow runs: cannot read {store.uri}: {type(exc).__name__}: {str(exc).strip()[:300]}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(runs_json(runs))
+    elif not runs:
+        print(f"{args.workflow}: no runs recorded in {store.uri} (experiment {name!r})")
+    else:
+        print_runs(runs, sys.stdout, every_param=args.all_params, title=f"{name}: {len(runs)} run(s)")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- sweep
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from nodeflow.sweep.command import run
+
+    return run(args)
+
+
+def _duration(text: str) -> float:
+    """``90``, ``90s``, ``30m``, ``1h``, ``1.5h`` as seconds (for --timeout)."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    number, unit = (text[:-1], units[text[-1]]) if text[-1:] in units else (text, 1)
+    try:
+        seconds = float(number) * unit
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"expected a duration such as 90s, 30m or 1h, got {text!r}")
+    return seconds
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
 # --------------------------------------------------------------------------- import / export
 def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from nodeflow.core import save
     from nodeflow.keras import load_keras
-    from nodeflow.keras.importer import ModelImportError, import_model, load_model_file
+    from nodeflow.keras.importer import ModelImportError, import_model, keep_weights, load_model_file
 
     load_keras()
     try:
@@ -309,13 +392,23 @@ def cmd_import(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_INVALID
     output = Path(args.output or Path(args.model).with_suffix(".nflow").name)
-    if output.exists() and not args.force:
-        print(f"{output}: exists already; use --force to overwrite", file=sys.stderr)
-        return EXIT_USAGE
+    # the weights beside the workflow, referenced by its name (relative to the workflow)
+    weights = None if args.structure_only else output.with_name(output.stem + ".weights.npz")
+    for path in (output, weights):
+        if path is not None and path.exists() and not args.force:
+            print(f"{path}: exists already; use --force to overwrite", file=sys.stderr)
+            return EXIT_USAGE
+    kept = keep_weights(result, weights, weights.name) if weights is not None else 0
     save(result.workflow, output)
     generic = f", {len(result.generic)} as generic Keras layer nodes" if result.generic else ""
     print(f"{output}: {len(result.workflow.nodes)} nodes, {len(result.workflow.edges)} connections"
           f"{generic}")
+    if result.custom_notice():
+        print(result.custom_notice())
+    if weights is not None:
+        print(f"weights: {kept} arrays kept in {weights} (loaded by the node load_weights)")
+    else:
+        print("weights: none kept (--structure-only); the layers start from their initializers")
     return EXIT_OK
 
 
@@ -444,6 +537,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "inspect": (cmd_inspect, "show each layer node's output shape and parameter count"),
     "import": (cmd_import, "turn a Keras model file into an editable workflow"),
     "export-python": (cmd_export_python, "write a standalone Keras script that builds the model"),
+    "runs": (cmd_runs, "list a workflow's recorded runs: parameters that differ, final metrics"),
+    "sweep": (cmd_sweep, "search parameter values with many runs of a workflow (Optuna)"),
 }
 
 
@@ -521,6 +616,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run even though the workflow reads or writes files outside its folder "
                         "and is not trusted on this machine (this run only; trust is recorded "
                         "when the editor's Run confirms the list)")
+    p.add_argument("--tracking-uri", metavar="URI",
+                   help="record the run in this MLflow tracking store (e.g. http://mlflow.example:5000 or "
+                        "sqlite:///path/mlflow.db); default: $NODEFLOW_TRACKING_URI, $MLFLOW_TRACKING_URI, "
+                        "else runs/mlflow.db beside the workflow")
+    p.add_argument("--no-track", action="store_true",
+                   help="do not record this run in MLflow (also: NODEFLOW_NO_TRACK=1)")
+    p.add_argument("--name", metavar="NAME",
+                   help="the workflow's name in run tracking: the MLflow experiment and the "
+                        "nodeflow.workflow tag (default: the file's name without .nflow)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     _add_trust_flag(p)
 
@@ -535,14 +639,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help=COMMANDS["import"][1],
                        description="Read a Keras model (.keras or .h5) in Keras's safe mode and write "
-                                   "a workflow with one node per layer, laid out left to right. "
-                                   "Layers without a node type become generic Keras layer nodes; "
+                                   "a workflow with one node per layer, laid out left to right, and "
+                                   "its trained weights to WF.weights.npz beside it (plain arrays, "
+                                   "read by the workflow's Load Weights node). Layers without a node type become generic Keras layer nodes; "
                                    "Lambda layers are refused. Exit 3 when the model cannot be "
                                    "imported.")
     p.add_argument("model", metavar="MODEL.keras", help="the Keras model file")
     p.add_argument("-o", "--output", metavar="WF.nflow",
                    help="the workflow file to write (default: the model's name with .nflow)")
-    p.add_argument("--force", action="store_true", help="overwrite an existing workflow file")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite an existing workflow file (and its weights file)")
+    p.add_argument("--structure-only", action="store_true",
+                   help="import the layers and connections only: write no weights file, so the "
+                        "layers start from their initializers (vocabularies and other adapted "
+                        "settings in layer parameters are kept)")
 
     p = sub.add_parser("export-python", help=COMMANDS["export-python"][1],
                        description="Write a standalone Python script that builds the workflow's Keras "
@@ -550,6 +660,66 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("workflow", metavar="WF.nflow", help="the workflow file")
     p.add_argument("-o", "--output", metavar="model.py", help="the script to write (default: stdout)")
     _add_trust_flag(p)
+
+    p = sub.add_parser("runs", help=COMMANDS["runs"][1],
+                       description="List the runs of a workflow recorded in MLflow (by nodeflow run, the "
+                                   "editor and nodeflow sweep), newest first: start, status, duration, "
+                                   "the parameters that differ between them and the final metrics.")
+    p.add_argument("workflow", metavar="WF.nflow", help="the workflow file")
+    p.add_argument("--tracking-uri", metavar="URI",
+                   help="the MLflow tracking store (default: as nodeflow run records to)")
+    p.add_argument("--name", metavar="NAME", help="the workflow's name in tracking (default: the file's stem)")
+    p.add_argument("--json", action="store_true", help="print every run's parameters, metrics and tags as JSON")
+    p.add_argument("--limit", type=int, metavar="N", help="show only the newest N runs")
+    p.add_argument("--all-params", action="store_true", help="show every parameter, not only those that differ")
+
+    p = sub.add_parser("sweep", help=COMMANDS["sweep"][1],
+                       description="Run many trials of a workflow, each an ordinary headless run with "
+                                   "--set overrides drawn by Optuna from the --param spaces, and report "
+                                   "the best. Trial run folders, trials.csv and best.json are in "
+                                   "runs/<name>.sweeps/<study>/ beside the workflow; the study is stored "
+                                   "in <name>.sweep.journal (or --storage), so the same command resumes "
+                                   "it. Exit codes: 0 a trial completed, 2 bad arguments, 3 a swept "
+                                   "value is invalid, 4 no trial completed, 130 interrupted.")
+    p.add_argument("workflow", metavar="WF.nflow", help="the workflow file")
+    p.add_argument("--set", action="append", metavar="NODE.PARAM=VALUE",
+                   help="a fixed value for every trial (repeatable), as with nodeflow run, "
+                        "e.g. learner.epochs=20")
+    p.add_argument("--param", action="append", metavar="NODE.PARAM=SPACE",
+                   help="a parameter to sweep (repeatable); SPACE: loguniform(LOW,HIGH), "
+                        "uniform(LOW,HIGH), float(LOW,HIGH[,log|step=K]), int(LOW,HIGH[,log|step=K]), "
+                        "choice(A,B,...); NODE.PARAM.ARG names an argument of a nested choice, e.g. "
+                        "learner.optimizer.learning_rate")
+    p.add_argument("--metric", required=True, metavar="NODE.NAME",
+                   help="the number to optimize: a scorer's metric (scorer.accuracy), a learner's "
+                        "last-epoch value (learner.val_loss) or best epoch (learner.best_val_loss)")
+    p.add_argument("--direction", choices=("minimize", "maximize"), default="minimize")
+    p.add_argument("--trials", type=_count, default=20,
+                   help="trials in the whole study (default 20); finished ones count, so a resumed "
+                        "sweep runs the rest; 0 runs none (e.g. with --apply-best)")
+    p.add_argument("--workers", type=_count, default=1, help="trials at a time (default 1)")
+    p.add_argument("--sampler", choices=("tpe", "random", "grid"), default="tpe")
+    p.add_argument("--prune", action="store_true",
+                   help="stop trials whose epoch values fall behind the median of earlier trials")
+    p.add_argument("--timeout", type=_duration, metavar="DURATION",
+                   help="start no trial after this long (90s, 30m, 1h); running ones finish")
+    p.add_argument("--storage", metavar="URL",
+                   help="Optuna storage: a database URL (postgresql://...) shared by several "
+                        "machines, or a .journal file (default: <name>.sweep.journal beside the "
+                        "workflow)")
+    p.add_argument("--study", metavar="NAME", help="study name (default: the workflow's name)")
+    p.add_argument("--executor", choices=("local", "ray"), default="local",
+                   help="local: child processes; ray: Ray tasks (pip install nodeflow[ray])")
+    p.add_argument("--address", metavar="RAY_ADDRESS",
+                   help="Ray cluster to use (default: start a local Ray instance)")
+    p.add_argument("--apply-best", metavar="OUT.nflow",
+                   help="write a copy of the workflow with the best trial's values")
+    p.add_argument("--tracking-uri", metavar="URI", help="MLflow tracking URI for the trials' runs")
+    p.add_argument("--no-track", action="store_true", help="do not record the trials in MLflow")
+    p.add_argument("--allow-outside", action="store_true",
+                   help="let every trial read or write outside the workflow's folder (as for run)")
+    p.add_argument("--seed", type=int, help="seed of the sampler (trials keep the workflow's seeds)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no live table, only the summary")
     return parser
 
 
