@@ -12,6 +12,13 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / "workflows"
 
 
+@pytest.fixture(autouse=True)
+def _untracked_runs(monkeypatch):
+    """Runs in tests are not recorded in MLflow (each record costs a writer process);
+    the tests of tracking itself remove this."""
+    monkeypatch.setenv("NODEFLOW_NO_TRACK", "1")
+
+
 @pytest.fixture(scope="session")
 def registry():
     return default_registry()

@@ -101,8 +101,10 @@ class RunController(QObject):
         """The ``nodeflow`` arguments the runner is given."""
         args = ["run", str(snapshot), "--out", str(self.run_dir), "--events", "-", "--quiet", "--device", device,
                 "--allow-outside"]  # the editor asked before Execute (outside_dialog)
-        if base_dir:
-            args += ["--base-dir", base_dir]
+        if base_dir:  # tracked as the document: its folder's store, its name (its run folder's)
+            args += ["--base-dir", base_dir, "--name", self.run_dir.name]
+        else:  # untitled: no folder to keep a record in
+            args += ["--no-track"]
         for target in targets or []:
             args += ["--node", target]
         return args
