@@ -33,6 +33,8 @@ from .properties import PropertiesPanel
 from .repository import NodeRepository
 from .run_controller import RunController
 from .run_session import RunSession
+from .runs_view import attach_runs_view
+from .sweeps import SweepEditor
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "workflows"
 FILE_FILTER = "NodeFlow workflows (*.nflow)"
@@ -85,6 +87,8 @@ class MainWindow(QMainWindow):
         self.autosave = Autosave(self.document, parent=self)
         self.autosave.failed.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.port_views: list = []  # open port view windows
+        self.sweeps = SweepEditor(self)  # "Add to sweep", Run > Sweep..., the Sweep view
+        self.runs_dock = attach_runs_view(self)  # View > Runs...: the recorded runs, compared
         self._build_actions()
         self.session.event.connect(self.log.add_event)
         self.session.event.connect(self.monitor.handle_event)
@@ -186,6 +190,8 @@ class MainWindow(QMainWindow):
         # every dock, so a closed one can be opened again
         for dock in (self.repository_dock, self.properties_dock, self.log_dock, self.monitor_dock):
             view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        self._action(view, "&Runs...", self.open_runs)
         self._build_run_actions(bar.addMenu("&Run"))
         self._update_recent_menu()
 
@@ -202,6 +208,9 @@ class MainWindow(QMainWindow):
         self.reset_action = self._action(menu, "&Reset", self.reset_selected, QKeySequence("F8"))
         menu.addSeparator()
         self._action(menu, "Learning &Monitor", lambda: self.open_monitor())
+        menu.addSeparator()
+        self._action(menu, "S&weep...", lambda: self.sweeps.open_dialog())
+        menu.addAction(self.sweeps.dock.toggleViewAction())
         icons = {self.execute_selected_action: QStyle.SP_MediaPlay, self.execute_all_action: QStyle.SP_MediaSeekForward,
                  self.cancel_action: QStyle.SP_BrowserStop, self.stop_action: QStyle.SP_MediaStop,
                  self.reset_action: QStyle.SP_BrowserReload}
@@ -336,6 +345,7 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.Yes:
                 return
         self.runner.shutdown()  # first: a run ended below must not start another warm runner
+        self.sweeps.shutdown()  # stopped as Ctrl-C would: resumable
         self.session.close()
         self.autosave.close()
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -489,6 +499,11 @@ class MainWindow(QMainWindow):
             node_shapes = self.last_report.nodes.get(node_id) if self.last_report is not None else None
             text = node_label(node_shapes) if node_shapes is not None else ""
         self.canvas.set_shape_text(node_id, text)
+
+    def open_runs(self) -> None:
+        """Show the Runs view (it reads the store each time it is shown)."""
+        self.runs_dock.show()
+        self.runs_dock.raise_()
 
     def _run_finished(self, status: str, message: str) -> None:
         self.monitor.run_ended(status)

@@ -66,7 +66,11 @@ Decisions
   when labels and fields do not fit side by side every label goes above its field.  A
   dock narrower than that minimum scrolls horizontally rather than clipping.
 
-Imports only PySide6 and nodeflow.core.
+- Right-clicking the label of a parameter a sweep can vary (or its combo or check box, which
+  have no context menu of their own; text and spin boxes keep theirs) offers "Add to sweep"; the panel only reports it
+  (``add_to_sweep``) with the parameter's path (``node.param``, ``node.param.argument``
+  for a nested choice's argument) and the value shown.
+Imports only PySide6, nodeflow.core and :func:`~nodeflow.gui.sweep_setup.sweepable`.
 """
 
 from __future__ import annotations
@@ -93,6 +97,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QScrollArea,
     QSizePolicy,
     QSpinBox,
@@ -126,6 +131,8 @@ from nodeflow.core.params import (
     same_value,
 )
 from nodeflow.core.spec import NodeSpec
+
+from .sweep_setup import sweepable
 
 
 class _Unset:
@@ -212,6 +219,8 @@ class ParamEditor(QWidget):
 
     committed = Signal(object)  # a valid value the user committed
     problem_changed = Signal(str)  # "" when the shown value is fine
+    sweep_requested = Signal(str, object, object)  # "Add to sweep" on an argument: its path below
+    # this parameter, its Param, its shown value (only nested choices have arguments)
 
     def __init__(self, param: Param, parent: QWidget | None = None):
         super().__init__(parent)
@@ -902,6 +911,7 @@ class NestedChoiceEditor(ChoiceEditor):
             self.form.set_known_columns(self.known)
             self.form.edited.connect(self._arg_edited)
             self.form.reset.connect(self._arg_reset)
+            self.form.sweep_requested.connect(self.sweep_requested)
             self.sub.layout().addWidget(self.form)
         self.sub.setVisible(self.form is not None)
 
@@ -1132,6 +1142,8 @@ class ParamForm(QWidget):
 
     edited = Signal(str, object)  # parameter name, valid value the user committed
     reset = Signal(str)  # parameter name: the user asked for the default
+    sweep_requested = Signal(str, object, object)  # "Add to sweep": path (name[.argument]),
+    # Param, the value shown
 
     def __init__(self, params: tuple[Param, ...] | list[Param], parent: QWidget | None = None,
                  grouped: bool = False):
@@ -1181,11 +1193,32 @@ class ParamForm(QWidget):
             row.editor.committed.connect(lambda value, name=param.name: self._committed(name, value))
             row.reset.connect(lambda name=param.name: self._reset(name))
             label.setBuddy(row.editor)
+            if sweepable(param):  # right-click the label, the row, or a box without a menu of its own
+                boxes = [w for w in row.editor.inputs if isinstance(w, (QComboBox, QCheckBox))]
+                for widget in (label, row, *boxes):
+                    widget.setContextMenuPolicy(Qt.CustomContextMenu)
+                    widget.customContextMenuRequested.connect(
+                        lambda pos, name=param.name, w=widget: self._sweep_menu(name, w.mapToGlobal(pos)))
+            row.editor.sweep_requested.connect(
+                lambda path, arg, value, name=param.name: self.sweep_requested.emit(f"{name}.{path}", arg, value))
             layout.addRow(label, row)
             if row.editor.below is not None:
                 layout.addRow(row.editor.below)
             self.rows[param.name] = row
             self.labels[param.name] = label
+
+    def _sweep_menu(self, name: str, global_pos) -> QMenu:
+        """The parameter's context menu: "Add to sweep" (shown without blocking)."""
+        row = self.rows[name]
+        value = row.editor.value()
+        value = row.param.default if value is UNSET or value is REQUIRED else value
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WA_DeleteOnClose)
+        action = menu.addAction("Add to sweep")
+        action.setToolTip("Vary this parameter in a sweep (Run > Sweep...)")
+        action.triggered.connect(lambda: self.sweep_requested.emit(name, row.param, value))
+        menu.popup(global_pos)
+        return menu
 
     # -- sections ----------------------------------------------------------------------
     def section_titles(self) -> list[str]:
@@ -1330,6 +1363,7 @@ class PropertiesPanel(QWidget):
 
     param_edited = Signal(str, str, object)  # node id, parameter name, new JSON value
     reset_requested = Signal(str, str)  # node id, parameter name
+    add_to_sweep = Signal(str, object, object)  # NODE.PARAM[.ARG], its Param, the value shown
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -1387,6 +1421,7 @@ class PropertiesPanel(QWidget):
             self.form.flush()  # a typed, unconfirmed edit belongs to the node it was typed for
             self.form.edited.disconnect()
             self.form.reset.disconnect()
+            self.form.sweep_requested.disconnect()
             self.form = None
         self._node_id, self._spec = node_id, spec
         if node_id is None or spec is None:
@@ -1407,6 +1442,8 @@ class PropertiesPanel(QWidget):
         form.set_values(values)
         form.edited.connect(lambda name, value, node=node_id: self.param_edited.emit(node, name, value))
         form.reset.connect(lambda name, node=node_id: self.reset_requested.emit(node, name))
+        form.sweep_requested.connect(
+            lambda path, param, value, node=node_id: self.add_to_sweep.emit(f"{node}.{path}", param, value))
         if form.sections is not None:  # sections scroll on their own, under their titles
             form.open_section(self._open_sections.get(spec.type_id, ""))
             form.sections.currentChanged.connect(
