@@ -210,6 +210,7 @@ class MainWindow(QMainWindow):
         self._action(menu, "Learning &Monitor", lambda: self.open_monitor())
         menu.addSeparator()
         self._action(menu, "S&weep...", lambda: self.sweeps.open_dialog())
+        self._action(menu, "Open Sweep &Results...", lambda: self.sweeps.open_results())
         menu.addAction(self.sweeps.dock.toggleViewAction())
         icons = {self.execute_selected_action: QStyle.SP_MediaPlay, self.execute_all_action: QStyle.SP_MediaSeekForward,
                  self.cancel_action: QStyle.SP_BrowserStop, self.stop_action: QStyle.SP_MediaStop,

@@ -11,10 +11,10 @@ Sweep view (a dock) follows it.  One sweep at a time per editor.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from .sweep_dialog import SweepDialog
-from .sweep_process import SweepProcess
+from .sweep_process import StudyFiles, SweepProcess, study_dir
 from .sweep_setup import SweepSetup, metric_candidates
 from .sweep_view import SweepView
 
@@ -26,6 +26,7 @@ class SweepEditor(QObject):
         self.setup = SweepSetup(self)
         self.dialog: SweepDialog | None = None
         self.sweep: SweepProcess | None = None
+        self._results: StudyFiles | None = None  # a study shown by Open Sweep Results
         self.view = SweepView(window.document)
         self.dock = window._dock(self.view, "Sweep", Qt.BottomDockWidgetArea, "sweep")
         self.dock.hide()
@@ -77,6 +78,40 @@ class SweepEditor(QObject):
         if self.dialog is not None:
             self.dialog.close()
         return self.sweep
+
+    def studies(self) -> list[str]:
+        """The open workflow's studies that have results (any sweep of its file, whether
+        started here or in a terminal), newest first."""
+        path = self.window.document.path
+        if path is None:
+            return []
+        sweeps = study_dir(path).parent
+        found = [d for d in sweeps.iterdir() if (d / "trials.csv").is_file()] if sweeps.is_dir() else []
+        return [d.name for d in sorted(found, key=lambda d: (d / "trials.csv").stat().st_mtime, reverse=True)]
+
+    def open_results(self) -> str | None:
+        """Run > Open Sweep Results...: show a study's trials in the Sweep view (the only
+        one, or the one picked); it keeps following a sweep that is still running."""
+        names = self.studies()
+        if not names:
+            QMessageBox.information(self.window, "Sweep results",
+                                    "This workflow has no sweep results yet: start one with Run > Sweep... "
+                                    "or `nodeflow sweep` in a terminal.")
+            return None
+        name = names[0]
+        if len(names) > 1:
+            name, ok = QInputDialog.getItem(self.window, "Sweep results", "Study:", names, 0, False)
+            if not ok:
+                return None
+        if self._results is not None:  # the study shown before stops being followed
+            self._results.follow(False)
+            self._results.deleteLater()
+        files = self._results = StudyFiles(study_dir(self.window.document.path, name), self)
+        files.follow(True)
+        self.view.show_study(files)
+        self.dock.show()
+        self.dock.raise_()
+        return name
 
     def _finished(self, status: str, message: str) -> None:
         text = {"finished": "Sweep finished.", "stopped": "Sweep stopped.", "failed": "Sweep failed."}[status]

@@ -14,7 +14,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 from nodeflow.core import load
-from nodeflow.gui import sweep_process
+from nodeflow.gui import sweep_process, sweeps
 from tests.gui.test_canvas_shortcuts import press
 
 FAKE = Path(__file__).with_name("fake_sweep.py")
@@ -156,3 +156,36 @@ def test_a_real_sweep_of_the_iris_example_shows_its_two_trials(window, qtbot, ir
         assert len(view.plot_data()[0]) == 2
     finally:
         window.sweeps.shutdown()
+
+
+def menu_action(window, menu_title, text):
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == menu_title)
+    return next(a for a in menu.actions() if a.text().replace("&", "") == text)
+
+
+def test_open_sweep_results_shows_a_study_run_in_a_terminal(window, qtbot, iris_copy, monkeypatch):
+    import subprocess
+
+    window.open_file(iris_copy)
+    results = menu_action(window, "Run", "Open Sweep Results...")
+    shown = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(a[2]))
+    results.trigger()
+    assert shown and "no sweep results yet" in shown[0]  # nothing swept: it says so
+
+    for study, trials in (("first", 2), ("second", 4)):  # as `nodeflow sweep` in a terminal would
+        subprocess.run([sys.executable, str(FAKE), str(iris_copy), "--param", "dense_1.units=int(8,64)",
+                        "--trials", str(trials), "--study", study, "--step", "0"], check=True, timeout=60)
+    asked = []
+
+    def pick(parent, title, label, items, current, editable):
+        asked.append(list(items))
+        return "first", True
+    monkeypatch.setattr(sweeps.QInputDialog, "getItem", pick)
+    results.trigger()
+    assert asked == [["second", "first"]]  # newest first
+    view = window.sweeps.view
+    qtbot.waitUntil(lambda: view.table.rowCount() == 2, timeout=10000)
+    assert column(view, "state") == ["COMPLETE", "COMPLETE"]
+    assert window.sweeps.dock.isVisible()
+    assert view.status.text().startswith("2 trial(s) complete · best scorer.accuracy = 0.6 (trial 1)")
