@@ -226,7 +226,12 @@ class SweepView(QWidget):
                     text = f"{float(text):.6g}"
                 elif name == "duration_s" and _number(text) is not None:
                     text = f"{float(text):.1f}"
+                full = text
+                if name in self.params and _number(text) is not None and not text.lstrip("-").isdigit():
+                    text = f"{float(text):.4g}"  # a sampled float: its full value in the tooltip
                 item = _Item(text)
+                if full != text:
+                    item.setToolTip(full)
                 if name == "state" and text in STATE_COLORS:
                     item.setForeground(QBrush(QColor(STATE_COLORS[text])))
                 if name == "error" and text:
