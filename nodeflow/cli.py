@@ -712,6 +712,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="local: child processes; ray: Ray tasks (pip install nodeflow[ray])")
     p.add_argument("--address", metavar="RAY_ADDRESS",
                    help="Ray cluster to use (default: start a local Ray instance)")
+    p.add_argument("--trial-cpus", type=float, default=1, metavar="N",
+                   help="CPUs each Ray trial asks for (default 1)")
+    p.add_argument("--trial-gpus", type=float, default=None, metavar="N",
+                   help="GPUs each Ray trial asks for (default: as many as the learners' device "
+                        "setting names, e.g. 1 for gpu:0, 2 for gpu:0,gpu:1, else 0)")
     p.add_argument("--apply-best", metavar="OUT.nflow",
                    help="write a copy of the workflow with the best trial's values")
     p.add_argument("--tracking-uri", metavar="URI", help="MLflow tracking URI for the trials' runs")

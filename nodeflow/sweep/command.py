@@ -112,7 +112,8 @@ def run(args) -> int:
     result = None
     if wanted > 0:
         try:
-            executor = (RayExecutor(workflow, args.workers, args.address)
+            gpus = args.trial_gpus if args.trial_gpus is not None else named_gpus(workflow)
+            executor = (RayExecutor(workflow, args.workers, args.address, args.trial_cpus, gpus)
                         if args.executor == "ray" else LocalExecutor(workflow))
         except ExecutorError as exc:
             return usage(str(exc))
@@ -179,6 +180,19 @@ def run(args) -> int:
             return EXIT_USAGE
         print(f"{args.apply_best}: written with the best trial's values", file=out)
     return EXIT_OK if best is not None else EXIT_FAILED
+
+
+def named_gpus(workflow) -> int:
+    """The GPUs a trial needs, from the learners' ``device`` settings: those they name
+    (``gpu``, ``gpu:1``, ``gpu:0,gpu:1``); ``auto`` and ``gpus`` name none, so a Ray trial
+    asks for none unless ``--trial-gpus`` says so."""
+    most = 0
+    for node in workflow.nodes.values():
+        device = node.params.get("device") if node.type == "learn.NetworkLearner" else None
+        if isinstance(device, str):
+            most = max(most, sum(1 for item in device.split(",") if item.strip().startswith("gpu")
+                                 and item.strip() != "gpus"))
+    return most
 
 
 def _swept(study) -> list[str]:
