@@ -178,7 +178,7 @@ TRAINABLE = BoolParam(
 # a layer called more than once (a siamese network's twin branches): the node of each
 # later call names the node of the first; the translator calls that node's layer again
 SHARED_LAYER = TextParam(
-    name=SHARES_WEIGHTS, default=None, optional=True, group="Advanced",
+    name=SHARES_WEIGHTS, default=None, optional=True,  # ungrouped, beside trainable: simple layers keep one plain form
     pattern=r"[A-Za-z_][A-Za-z0-9_]*", pattern_help="a node id",
     help="Reuse the layer (and so the weights) of another node of the same type and "
          "parameters, instead of a layer of its own: e.g. the second branch of a siamese "

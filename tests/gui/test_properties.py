@@ -490,7 +490,7 @@ def test_learner_parameters_are_sections_that_clicks_open(panel, qtbot):
     # a node without groups keeps one plain form
     show(panel, "keras.layers.Dropout", node_id="dropout_1")
     assert panel.form.sections is None and visible_rows(panel.form) == ["rate", "noise_shape", "seed",
-                                                                        "trainable"]
+                                                                        "trainable", "shares_weights_with"]
 
 
 def test_a_section_holding_a_problem_says_so_in_its_title(panel, qtbot):
