@@ -39,7 +39,7 @@ def test_every_problem_kind_is_reported_together(registry):
         "node dense_1: activaton: unknown parameter of keras.layers.Dense; expected one of: units, "
         "activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, "
         "bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, lora_rank, "
-        "lora_alpha, trainable (did you mean activation?)",
+        "lora_alpha, trainable, shares_weights_with (did you mean activation?)",
         "node dense_2: units: missing required parameter; expected an integer >= 1",
         "node dropout_1: rate: expected a number >= 0.0 and < 1.0, got 1.5",
         "node dense_2: input port input: expected a network, got a table from csv_reader_1.table",

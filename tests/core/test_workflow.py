@@ -34,7 +34,7 @@ def test_add_node_refuses_unknown_type_bad_id_and_bad_params(registry):
         "node d: unit: unknown parameter of keras.layers.Dense; expected one of: units, activation, "
         "use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, "
         "activity_regularizer, kernel_constraint, bias_constraint, lora_rank, lora_alpha, "
-        "trainable (did you mean units?)",
+        "trainable, shares_weights_with (did you mean units?)",
     ]
     assert not wf.nodes  # a refused edit changes nothing
 
