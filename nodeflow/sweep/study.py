@@ -49,11 +49,27 @@ def storage_for(url: str | None, workflow_path: Path):
     if url is None or "://" not in url:
         path = Path(url) if url else workflow_path.with_name(f"{workflow_path.stem}.sweep.journal")
         return JournalStorage(JournalFileBackend(str(path.resolve())))
-    try:
-        return optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
-    except Exception as exc:  # noqa: BLE001 - drivers and SQLAlchemy raise many kinds
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise SweepUsageError(f"--storage {url}: cannot open the study storage: {first}") from None
+    import random
+    import time
+
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+    for attempt in range(6):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
+        except (IntegrityError, ProgrammingError) as exc:
+            # Sweeps started together on an empty database race to create Optuna's tables
+            # ("duplicate key", "already exists"): the loser waits and opens what the
+            # winner created.
+            if attempt == 5:
+                raise SweepUsageError(f"--storage {url}: cannot open the study storage: {_first_line(exc)}") from None
+            time.sleep(0.2 * (attempt + 1) + random.random() * 0.3)
+        except Exception as exc:  # noqa: BLE001 - drivers and SQLAlchemy raise many kinds
+            raise SweepUsageError(f"--storage {url}: cannot open the study storage: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def make_sampler(kind: str, params: dict[str, spaces.Space], seed: int | None):
