@@ -43,7 +43,13 @@ PORT_VIEWS = {
     "history": "one row per epoch: plotted as learning curves",
     "confusion_matrix": "true class rows x predicted class columns: drawn as a heat map",
     "metrics": "metric / class / value rows: shown beside the node's confusion matrix",
+    "image_grid": "an image column drawn as a grid; while the node trains, the images it makes each epoch",
+    "forecast": "time / truth / forecast rows: plotted over time after the history",
+    "roc": "threshold / fpr / tpr rows: drawn as a ROC curve with its AUC",
 }
+
+# views that can be opened while their node still runs: they follow what it writes as it goes
+LIVE_VIEWS = frozenset({"image_grid"})
 
 # input port type -> output port types it accepts
 ACCEPTS: dict[str, frozenset[str]] = {name: frozenset({name}) for name in PORT_TYPES}

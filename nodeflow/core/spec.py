@@ -66,6 +66,9 @@ class NodeSpec:
     # checks beyond each value's own, for validation (e.g. against the file a path names):
     # check(params, resolve_path) -> [(parameter, message)]; standard library only
     check: Callable[..., Any] | None = field(default=None, compare=False)
+    # why ``nodeflow export-python`` cannot write what this node does (empty: it can, or
+    # the node has no part in the script); export refuses such a workflow, naming the node
+    export_refusal: str = ""
 
     def __post_init__(self):
         problems = []

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from nodeflow.core import WorkflowEditError, WorkflowFileError, validate
+from nodeflow.core.ports import LIVE_VIEWS
 from nodeflow.core.shape_text import node_label, parameter_summary
 from nodeflow.core.states import NodeState
 
@@ -570,7 +571,9 @@ class MainWindow(QMainWindow):
         for out in views:
             action = menu.addAction(f"View {out.name} ({out.type})",
                                     lambda name=out.name: self.open_port_view(node_id, name))
-            action.setEnabled(state == NodeState.EXECUTED)
+            # a live view (e.g. a GAN's samples) can follow its node while it runs
+            action.setEnabled(state == NodeState.EXECUTED
+                              or (state == NodeState.RUNNING and out.view in LIVE_VIEWS))
         return menu
 
     def _port_double_clicked(self, node_id: str, port: str, output: bool) -> None:
@@ -590,7 +593,7 @@ class MainWindow(QMainWindow):
         except PortViewError as exc:
             self.statusBar().showMessage(str(exc), 10000)
             return None
-        if self.session.node_state(node_id)[0] != NodeState.EXECUTED:
+        if self.session.node_state(node_id)[0] not in (NodeState.EXECUTED, NodeState.RUNNING):
             self.statusBar().showMessage(f"{node_id} changed since this output was computed: "
                                          "execute it again to update the view", 10000)
         # a closed view deletes itself (WA_DeleteOnClose): forget it then, never touch it after

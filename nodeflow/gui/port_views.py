@@ -40,7 +40,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QFileSystemWatcher,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QImage, QKeyEvent, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -66,10 +75,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nodeflow.core.ports import Port
+from nodeflow.core.ports import LIVE_VIEWS, Port
 from nodeflow.core.spec import NodeSpec
 from nodeflow.core.workflow import Workflow
 from nodeflow.runtime.file_table import FileTable
+from nodeflow.runtime.live_images import progress_path, read_progress
 from nodeflow.runtime.storage import SUMMARY_SUFFIX, load_value, node_folder, storable, value_path
 from nodeflow.runtime.table import Table
 
@@ -767,6 +777,265 @@ class NormalizerView(QWidget):
 
 # --------------------------------------------------------------------------- opening
 # a port's view (if any), else its type -> the view class showing it
+# --------------------------------------------------------------------------- forecast
+HISTORY_COLOR, TRUTH_COLOR, FORECAST_COLOR = (150, 150, 150), (40, 40, 40), (230, 110, 30)
+
+
+def time_axis(values: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Times as plot x values: dates as seconds since 1970 (for a date axis), numbers as they are."""
+    if values.dtype.kind == "M":
+        return values.astype("datetime64[s]").astype(np.float64), True
+    if values.dtype.kind in "biuf":
+        return values.astype(np.float64), False
+    return np.arange(len(values), dtype=np.float64), False  # text times: plotted in row order
+
+
+class ForecastView(QWidget):
+    """A Forecast Evaluator's forecast: the history, then truth and forecast over time.
+
+    Drawn from the node's own tables (its ``forecast`` output and its ``history``
+    sibling), so the plot shows the numbers the metrics were computed from. With several
+    forecast steps per row the first step is drawn (each row's one-step-ahead forecast)."""
+
+    def __init__(self, forecast: Table, history: Table | None = None, metrics: Table | None = None,
+                 parent: QWidget | None = None):
+        import pyqtgraph as pg  # loaded only when a forecast is shown
+
+        super().__init__(parent)
+        x, dates = time_axis(np.asarray(forecast["time"]))
+        first = lambda a: np.asarray(a, dtype=np.float64).reshape(len(a), -1)[:, 0]  # noqa: E731
+        self.series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        if history is not None and "time" in history and history.num_rows:
+            self.series["history"] = (time_axis(np.asarray(history["time"]))[0], first(history["truth"]))
+        self.series["truth"] = (x, first(forecast["truth"]))
+        self.series["forecast"] = (x, first(forecast["forecast"]))
+        axis = {"bottom": pg.DateAxisItem()} if dates else {}
+        self.plot = pg.PlotWidget(background="w", axisItems=axis)
+        self.plot.showGrid(x=True, y=True, alpha=0.3)
+        self.plot.addLegend(offset=(10, 10))
+        styles = {"history": pg.mkPen(HISTORY_COLOR, width=1.5), "truth": pg.mkPen(TRUTH_COLOR, width=1.5),
+                  "forecast": pg.mkPen(FORECAST_COLOR, width=2, style=Qt.DashLine)}
+        for name, (xs, ys) in self.series.items():
+            self.plot.plot(xs, ys, pen=styles[name], name=name)
+        values = {str(m): float(v) for m, c, v in zip(metrics["metric"], metrics["class"], metrics["value"])
+                  if str(c) == ""} if metrics is not None and metrics.num_rows else {}
+        text = f"{forecast.num_rows:,} forecasts"
+        if "mae" in values and "naive_mae" in values:
+            text += (f" · MAE {format_number(values['mae'])} · naive (last value) MAE "
+                     f"{format_number(values['naive_mae'])}")
+        self.summary_label = QLabel(text)
+        self.table_view = TableView(forecast)
+        page = QWidget()
+        page_layout = QVBoxLayout(page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.addWidget(self.plot, 1)
+        page_layout.addWidget(self.summary_label)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(page, "Forecast")
+        self.tabs.addTab(self.table_view, "Table")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+
+    @classmethod
+    def from_output(cls, output: StoredOutput) -> ForecastView:
+        forecast = output.load()
+        if not isinstance(forecast, Table):
+            forecast = forecast.materialize(output.port.name)
+        for name in ("time", "truth", "forecast"):
+            if name not in forecast:
+                raise PortViewError(f"node {output.node_id}, port {output.port.name}: expected a forecast "
+                                    f"table with time, truth and forecast columns, it has no {name}")
+        port = output.spec.output("history")
+        history = StoredOutput(output.node_id, output.spec, port, output.folder) if port else None
+        metrics = output.sibling("metrics")
+        return cls(forecast, history.load() if history is not None and history.path.exists() else None,
+                   metrics.load() if metrics is not None else None)
+
+
+# --------------------------------------------------------------------------- image grid
+GRID_IMAGES = 64  # images drawn in a grid: the GAN Learner's progress grid holds as many
+GRID_CELL = 56  # least pixels per image side; small images are enlarged pixel for pixel
+GRID_GAP = 4  # pixels between images
+GRID_POLL_MS = 1000  # besides the file watcher: some file systems send no change signals
+
+
+def image_grid(images: np.ndarray, cell: int = GRID_CELL) -> QImage:
+    """Images (n, h, w) or (n, h, w, 1 or 3) tiled row by row into one picture, as square as
+    possible, enlarged by a whole factor so each pixel stays a sharp block.  All images are
+    scaled by the same min..max, so a faint image looks faint (thumbnails scale each alone)."""
+    images = np.asarray(images, dtype=np.float64)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    count, height, width = images.shape[:3]
+    low, high = (float(np.min(images)), float(np.max(images))) if images.size else (0.0, 1.0)
+    pixels = np.clip((images - low) / (high - low if high > low else 1.0) * 255, 0, 255).astype(np.uint8)
+    factor = max(1, cell // max(height, width))
+    pixels = pixels.repeat(factor, axis=1).repeat(factor, axis=2)
+    columns = max(1, math.ceil(math.sqrt(count)))
+    rows = max(1, math.ceil(count / columns))
+    step_y, step_x = height * factor + GRID_GAP, width * factor + GRID_GAP
+    canvas = np.full((rows * step_y - GRID_GAP, columns * step_x - GRID_GAP, *pixels.shape[3:]), 128, np.uint8)
+    for index, image in enumerate(pixels):
+        y, x = divmod(index, columns)
+        canvas[y * step_y:y * step_y + image.shape[0], x * step_x:x * step_x + image.shape[1]] = image
+    canvas = np.ascontiguousarray(canvas)
+    kind = QImage.Format_RGB888 if canvas.ndim == 3 else QImage.Format_Grayscale8
+    return QImage(canvas.data, canvas.shape[1], canvas.shape[0], canvas.strides[0], kind).copy()
+
+
+class ImageGridView(QWidget):
+    """Generated images as a grid, following the node while it trains.
+
+    Shows whichever is newer: the progress grid the node writes after every epoch
+    (:mod:`nodeflow.runtime.live_images`: images from the same noise each time, so the
+    pictures change only as the generator learns), or the stored output table (its first
+    :data:`GRID_IMAGES` images), with the table itself one tab away.  It watches the
+    node's folder and re-reads only a file whose time or size changed, so it can be opened
+    before the first epoch ends and keeps up until the node has finished."""
+
+    def __init__(self, output: StoredOutput, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.output = output
+        self.progress_file = progress_path(output.folder, output.port.name)
+        self.shown: tuple | None = None  # (file, mtime_ns, size) of what the grid shows
+        self.epoch: int | None = None  # the progress grid's epoch; None while the output table is shown
+        self.caption = QLabel()
+        self.picture = QLabel()
+        self.picture.setAlignment(Qt.AlignCenter)
+        self.table_view: TableView | None = None
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.picture, "Images")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.tabs, 1)
+        self.watcher = QFileSystemWatcher(self)  # watches the node's folder once it exists
+        self.watcher.directoryChanged.connect(lambda _path: self.refresh())
+        self.timer = QTimer(self, interval=GRID_POLL_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        self.refresh()
+
+    @classmethod
+    def from_output(cls, output: StoredOutput) -> ImageGridView:
+        view = cls(output)
+        if view.shown is None:
+            view.deleteLater()
+            raise PortViewError(f"node {output.node_id} has no images on port {output.port.name} yet: "
+                                "execute it first (they appear after its first epoch)")
+        return view
+
+    def _newest(self) -> tuple | None:
+        found = []
+        for path in (self.progress_file, self.output.path):
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            found.append((info.st_mtime_ns, str(path), info.st_size))
+        if not found:
+            return None
+        mtime, path, size = max(found)
+        return path, mtime, size
+
+    def refresh(self) -> None:
+        """Show the newest grid, if it changed since the last look."""
+        if not self.watcher.directories() and self.output.folder.is_dir():
+            self.watcher.addPath(str(self.output.folder))
+        newest = self._newest()
+        if newest is None or newest == self.shown:
+            return
+        if newest[0] == str(self.progress_file):
+            progress = read_progress(self.progress_file)
+            if progress is None:  # damaged or gone: wait for the next one
+                return
+            self.epoch = progress.epoch
+            self._draw(progress.images)
+            self.caption.setText(f"Images made from the same noise after epoch {progress.epoch} of "
+                                 f"{progress.epochs}" if progress.epoch else
+                                 f"Images of the untrained generator (training: {progress.epochs} epochs)")
+        else:
+            try:
+                table = self.output.load()
+            except PortViewError as exc:
+                self.caption.setText(str(exc))
+                return
+            shown = min(table.num_rows, GRID_IMAGES)
+            page = read_page(table, 0, shown)
+            images = [n for n in page.column_names if np.asarray(page[n]).ndim >= 3]
+            if not images:
+                self.caption.setText(f"no image column in {self.output.port.name}")
+                return
+            self.epoch = None
+            self._draw(np.asarray(page[images[0]]))
+            self.caption.setText(f"The first {shown:,} of {table.num_rows:,} images of column {images[0]}: "
+                                 "the node's output")
+            if self.table_view is None:
+                self.table_view = TableView(table)
+                self.tabs.addTab(self.table_view, "Table")
+        self.shown = newest
+
+    def _draw(self, images: np.ndarray) -> None:
+        self.image = image_grid(images)
+        self.picture.setPixmap(QPixmap.fromImage(self.image))
+
+
+# --------------------------------------------------------------------------- ROC curve
+ROC_COLOR = (40, 110, 200)
+
+
+class RocView(QWidget):
+    """A scorer's ROC curve: true against false positive rate, the chance diagonal, the AUC.
+
+    Drawn from the scorer's ``roc`` table (and the AUC from its metrics), so the plot is
+    the numbers the metrics came from."""
+
+    def __init__(self, table: Table, metrics: Table | None = None, parent: QWidget | None = None):
+        import pyqtgraph as pg  # loaded only when a ROC curve is shown
+
+        super().__init__(parent)
+        self.table = table
+        self.table_view = TableView(table)
+        page = QWidget()
+        page_layout = QVBoxLayout(page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        self.plot = None
+        if table.num_rows == 0:
+            self.message = QLabel("no ROC curve: give the scorer a score column (a probability or an anomaly "
+                                  "score) to draw one")
+            page_layout.addWidget(self.message)
+            page_layout.addStretch(1)
+        else:
+            self.message = None
+            self.plot = pg.PlotWidget(background="w")
+            self.plot.showGrid(x=True, y=True, alpha=0.3)
+            self.plot.setLabel("bottom", "false positive rate")
+            self.plot.setLabel("left", "true positive rate")
+            self.plot.setXRange(0, 1, padding=0.02)
+            self.plot.setYRange(0, 1, padding=0.02)
+            self.plot.addLegend(offset=(-10, -10))
+            self.plot.plot([0, 1], [0, 1], pen=pg.mkPen((160, 160, 160), width=1, style=Qt.DashLine), name="chance")
+            self.plot.plot(np.asarray(table["fpr"]), np.asarray(table["tpr"]), pen=pg.mkPen(ROC_COLOR, width=2),
+                           name="ROC")
+            page_layout.addWidget(self.plot, 1)
+        values = {str(m): float(v) for m, c, v in zip(metrics["metric"], metrics["class"], metrics["value"])
+                  if str(c) == ""} if metrics is not None and metrics.num_rows else {}
+        self.auc_label = QLabel(f"AUC {values['auc']:.4f}" if "auc" in values else "")
+        page_layout.addWidget(self.auc_label)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(page, "ROC curve")
+        self.tabs.addTab(self.table_view, "Table")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+
+    @classmethod
+    def from_output(cls, output: StoredOutput) -> RocView:
+        metrics = output.sibling("metrics")
+        return cls(output.load(), metrics.load() if metrics is not None else None)
+
+
 VIEWS: dict[str, type[QWidget]] = {
     "table": TableView,
     "metrics": TableView,
@@ -774,6 +1043,9 @@ VIEWS: dict[str, type[QWidget]] = {
     "confusion_matrix": ConfusionMatrixView,
     "model": ModelView,
     "normalizer": NormalizerView,
+    "image_grid": ImageGridView,
+    "forecast": ForecastView,
+    "roc": RocView,
 }
 
 
@@ -791,7 +1063,7 @@ def stored_output(workflow: Workflow, run_dir: Path, node_id: str, port_name: st
         raise PortViewError(f"node {node_id}, port {port_name}: a {port.type} port's layer outputs are "
                             f"not stored; open the learner's model output instead")
     output = StoredOutput(node_id, spec, port, node_folder(run_dir, node_id))
-    if not output.path.exists():
+    if not output.path.exists() and port.view not in LIVE_VIEWS:  # a live view may show progress
         raise PortViewError(f"node {node_id} has no stored output on port {port_name} yet: execute it first")
     return output
 

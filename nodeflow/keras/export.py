@@ -145,6 +145,11 @@ def export_python(workflow: Workflow, output: tuple[str, str] | None = None, tit
     problems = validate(workflow) or infer_shapes(workflow).problems  # a script that would not run
     if problems:
         raise TranslationError(problems)
+    refused = [Problem(node_id, None, f"cannot be exported: {spec.export_refusal}")
+               for node_id in workflow.nodes
+               if (spec := workflow.spec(node_id)) is not None and spec.export_refusal]
+    if refused and not output:  # the script would silently leave out what these nodes do
+        raise TranslationError(refused)
     learner = None if output else _first_learner(workflow)
     if learner is not None:  # export the network the learner trains, and how it trains it
         edge = workflow.incoming(learner, "network")[0]

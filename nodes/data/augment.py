@@ -6,7 +6,8 @@ per training batch.  The nodes are declared from the runtime's :data:`OPS` table
 their parameters are the ones of the matching Keras preprocessing layer node, so a
 RandomFlip has the same options and defaults in both places.  Arguments that make no
 sense on this side are left out: ``data_format`` (tables are channels_last),
-``value_range`` (images stay on the 0..255 scale) and ``trainable`` (nothing to train);
+``value_range`` (images stay on the 0..255 scale), ``trainable`` (nothing to train) and
+``shares_weights_with`` (no layer to share);
 ``seed`` is replaced by one that falls back to the learner's seed.
 """
 
@@ -23,7 +24,7 @@ from ..layers.preprocessing import INTERPOLATION, RangeParam
 from ._common import TABLE_IN, any_table, column_kind, require_columns, single_column
 
 CATEGORY = "Data/Augmentation"
-OMITTED = ("data_format", "seed", "trainable")  # plus each op's fixed Keras arguments
+OMITTED = ("data_format", "seed", "trainable", "shares_weights_with")  # plus each op's fixed Keras arguments
 
 DATA_SIDE = (
     " Applied per batch while the Keras Network Learner trains, with fresh random changes "

@@ -29,6 +29,10 @@ DATA_SETS: dict[str, tuple[str, str]] = {
                                  "values and 'progression' of the disease a year later (regression)"),
     "reviews": ("reviews.csv", "400 short product and film reviews written for NodeFlow: 'text' and "
                                "'sentiment' positive or negative (text), for sequence models"),
+    "surnames": ("surnames.csv", "the 6000 most frequent US surnames of the 1990 census, lower-case, "
+                                 "one 'name' per row (text), for character-level text generation"),
+    "co2_monthly": ("co2_monthly.csv", "526 monthly means of atmospheric CO2 at Mauna Loa, 1958-2001: "
+                                       "'date' (first of the month) and 'co2' in ppm, a time series"),
 }
 
 
@@ -74,10 +78,13 @@ SAMPLE_DATA_SET = NodeSpec(
     params=(
         ChoiceParam(name="data_set", default="iris", options=tuple(DATA_SETS),
                     help="Which data set: iris, wine and breast_cancer are classification tables, "
-                         "digits small images, diabetes a regression table, reviews short texts."),
+                         "digits small images, diabetes a regression table, reviews short texts, "
+                         "surnames names to generate new ones from, co2_monthly a "
+                         "monthly time series."),
     ),
     keywords=("example", "sample", "demo", "toy", "iris", "digits", "mnist", "wine", "cancer",
-              "diabetes", "reviews", "sentiment", "data set", "dataset"),
+              "diabetes", "reviews", "sentiment", "data set", "dataset", "names", "surnames",
+              "time series", "co2"),
     run=run_sample,
 )
 

@@ -136,8 +136,14 @@ def _check_targets(ys, losses, model, params):
 
     for y, loss, out in zip(ys, losses, model.outputs):
         units = out.shape[-1]
+        steps = tuple(out.shape[1:-1])  # a sequence output has classes per step: one label each
         if loss in SPARSE_LOSSES:
-            if y.ndim > 2 or (y.ndim == 2 and y.shape[1] != 1):
+            if steps and (y.ndim - 1 != len(steps)
+                          or any(s is not None and s != n for s, n in zip(steps, y.shape[1:]))):
+                raise NodeRunError(f"target_columns: {loss} on an output of {len(steps)}-d steps {steps} "
+                                   f"expects class numbers shaped (rows, {', '.join(map(str, steps))}), "
+                                   f"got {tuple(y.shape[1:])} per row")
+            if not steps and (y.ndim > 2 or (y.ndim == 2 and y.shape[1] != 1)):
                 raise NodeRunError(f"target_columns: {loss} expects one column of class numbers, "
                                    f"got {y.shape[1]} columns")
             if not np.all(np.equal(np.mod(y, 1), 0)):

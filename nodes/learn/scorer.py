@@ -15,6 +15,12 @@ Outputs:
   classes; then one int64 column per predicted class, named by the class's text.
   Classes are sorted (numerically for numbers).  Empty (no columns, no rows) in
   regression mode.
+- ``roc`` (when ``score_column`` names a column of scores, e.g. a probability or an
+  anomaly score: higher means more likely ``positive_class``): the ROC curve, columns
+  ``threshold`` (descending, the first one +inf), ``fpr`` and ``tpr``, one row per
+  distinct score, as ``sklearn.metrics.roc_curve(drop_intermediate=False)``; the
+  metrics then also hold ``auc``, the area under it (``roc_auc_score``).  Empty
+  otherwise.
 """
 
 from __future__ import annotations
@@ -107,6 +113,57 @@ def regression_metrics(truth: np.ndarray, pred: np.ndarray):
     ]
 
 
+def roc_curve(positive: np.ndarray, scores: np.ndarray):
+    """``(thresholds, fpr, tpr, auc)`` for boolean ``positive`` and float ``scores``.
+
+    One point per distinct score (tied rows move together, so ties count half as in the
+    Mann-Whitney statistic); the area is the trapezoid rule over the points."""
+    import numpy as np
+    order = np.argsort(-scores, kind="stable")
+    ranked, hits = scores[order], positive[order]
+    last = np.concatenate([np.nonzero(np.diff(ranked))[0], [len(ranked) - 1]])  # end of each tie group
+    tps = np.cumsum(hits)[last].astype(np.float64)
+    fps = (last + 1) - tps
+    tpr = np.concatenate([[0.0], tps / tps[-1]])
+    fpr = np.concatenate([[0.0], fps / fps[-1]])
+    thresholds = np.concatenate([[np.inf], ranked[last]])
+    return thresholds, fpr, tpr, float(np.trapezoid(tpr, fpr))
+
+
+def _roc(context, table, truth: np.ndarray, params):
+    """The ROC table and AUC of ``score_column`` against the positive class of ``truth``."""
+    import numpy as np
+    from nodeflow.runtime.table import Table
+
+    scores = _column(table, "score_column", params["score_column"])
+    if _kind(scores) not in ("float", "integer"):
+        raise NodeRunError(f"score_column: expected numbers (higher: more likely the positive class), "
+                           f"column {params['score_column']!r} holds {scores.dtype}")
+    scores = scores.astype(np.float64)
+    labels = truth.astype(str)
+    classes = np.unique(labels)
+    positive = params["positive_class"]
+    if not positive:
+        if len(classes) != 2:
+            raise NodeRunError(f"positive_class: expected the class the scores point to, got none; the truth "
+                               f"has {len(classes)} classes ({', '.join(classes[:10])})")
+        positive = classes[-1]
+    elif positive not in classes:
+        raise NodeRunError(f"positive_class: expected one of the truth column's classes "
+                           f"({', '.join(classes[:10])}), got {positive!r}")
+    keep = ~np.isnan(scores)
+    if (~keep).any() and context is not None:
+        context.warn(f"score_column: {int((~keep).sum())} rows without a score (NaN) were left out of the ROC")
+    hits = labels[keep] == positive
+    if hits.all() or not hits.any():
+        raise NodeRunError(f"truth_column: a ROC curve needs rows of class {positive!r} and of other classes "
+                           f"among the scored rows")
+    thresholds, fpr, tpr, auc = roc_curve(hits, scores[keep])
+    if context is not None:
+        context.log(f"AUC {auc:.4f} ({params['score_column']} for class {positive})")
+    return Table({"threshold": thresholds, "fpr": fpr, "tpr": tpr}), auc
+
+
 def _metrics_table(rows):
     import numpy as np
     from nodeflow.runtime.table import Table
@@ -170,10 +227,17 @@ def score(context, inputs, params):
             values = {name: value for name, _, value in rows}
             context.log(f"RMSE {values['rmse']:.6g}, MAE {values['mae']:.6g}, R2 {values['r2']:.4f} "
                         f"on {int(keep.sum())} rows")
-        return {"metrics": _metrics_table(rows), "confusion_matrix": Table({})}
+        if params["score_column"]:
+            raise NodeRunError("score_column: a ROC curve compares classes; set mode to classification "
+                               "or leave score_column empty")
+        return {"metrics": _metrics_table(rows), "confusion_matrix": Table({}), "roc": Table({})}
 
     truth, pred = _comparable(truth, pred, params)
     classes, matrix, rows = classification_metrics(truth, pred)
+    roc = Table({})
+    if params["score_column"]:
+        roc, auc = _roc(context, table, truth, params)
+        rows.insert(5, ("auc", "", auc))  # after the whole-table metrics, before the per-class rows
     first = params["truth_column"]
     names = [str(c) for c in classes]
     if first in names:
@@ -185,7 +249,7 @@ def score(context, inputs, params):
         correct = int(np.trace(matrix))
         context.log(f"accuracy {rows[0][2]:.4f} ({correct} of {truth.shape[0]} rows), "
                     f"macro F1 {rows[3][2]:.4f}, {len(classes)} classes")
-    return {"metrics": _metrics_table(rows), "confusion_matrix": Table(columns)}
+    return {"metrics": _metrics_table(rows), "confusion_matrix": Table(columns), "roc": roc}
 
 
 SCORER = NodeSpec(
@@ -197,8 +261,9 @@ SCORER = NodeSpec(
         "Compares a column of true values with a column of predictions, as produced by the Keras "
         "Network Executor. For classes it reports accuracy, macro-averaged precision, recall and F1, "
         "per-class precision, recall, F1 and support, and a confusion matrix; for numbers it reports "
-        "mean squared error, its root, mean absolute error and R2. Of a table backed by files "
-        "only the two compared columns are read."
+        "mean squared error, its root, mean absolute error and R2. Given a column of scores "
+        "(a probability, an anomaly score) it also draws the ROC curve and reports its AUC. Of a "
+        "table backed by files only the compared columns are read."
     ),
     inputs=(Port("table", "table", "A table holding both the true and the predicted column."),),
     outputs=(
@@ -208,6 +273,9 @@ SCORER = NodeSpec(
         Port("confusion_matrix", "table",
              "Counts of rows per true class (rows) and predicted class (columns); empty for "
              "regression.", view="confusion_matrix"),
+        Port("roc", "table",
+             "The ROC curve of the score column (threshold, fpr, tpr); empty without a score column.",
+             view="roc"),
     ),
     params=(
         TextParam(name="truth_column", allow_empty=False,
@@ -219,8 +287,15 @@ SCORER = NodeSpec(
                     help="classification compares classes, regression compares numbers; auto picks "
                          "regression when either column holds floating-point numbers and "
                          "classification for integer, text or true/false columns."),
+        TextParam(name="score_column", group="ROC", default="",
+                  help="Optional column of scores (a class probability, an anomaly score: higher means "
+                       "more likely the positive class): adds the ROC curve and its AUC."),
+        TextParam(name="positive_class", group="ROC", default="",
+                  help="The truth class the scores point to; empty takes the last of two sorted classes "
+                       "(1 of 0/1, malignant of benign/malignant)."),
     ),
-    keywords=("accuracy", "confusion matrix", "precision", "recall", "f1", "mse", "r2", "evaluate"),
+    keywords=("accuracy", "confusion matrix", "precision", "recall", "f1", "mse", "r2", "evaluate", "roc",
+              "auc"),
     run=score,
 )
 

@@ -221,12 +221,13 @@ def m_byte_delete(data: bytes, rng: random.Random) -> tuple[bytes, str]:
     return bytes(buf), "delete " + ",".join(notes)
 
 
-KEY_LINES = [m.start() for m in re.finditer(rb'(?m)^ *"[a-z]+": [^\n]*,\n', BASE_BYTES)]
+KEY_LINE = re.compile(rb'(?m)^ *"[a-z]+": [^\n]*,\n')
 
 
 def m_duplicate_key(data: bytes, rng: random.Random) -> tuple[bytes, str]:
-    """Repeat a ``"key": value,`` line: JSON parsers would silently keep only the last."""
-    start = rng.choice(KEY_LINES)
+    """Repeat a ``"key": value,`` line of ``data`` itself: JSON parsers would silently keep
+    only the last."""
+    start = rng.choice([m.start() for m in KEY_LINE.finditer(data)])
     end = data.index(b"\n", start) + 1
     line = data[start:end]
     if rng.random() < 0.5:  # same value, or another one

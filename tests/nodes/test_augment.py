@@ -96,7 +96,8 @@ def test_a_crop_window_larger_than_the_image_is_refused(run, images):
 def test_parameters_are_the_keras_layer_nodes_own(type_id):
     """Same options, defaults and help as the layer node, minus what the data side fixes."""
     data, layer = REGISTRY[type_id], LAYERS[type_id.replace("data.", "keras.layers.")]
-    shared = [p for p in layer.params if p.name not in ("data_format", "value_range", "trainable", "seed")]
+    shared = [p for p in layer.params if p.name not in ("data_format", "value_range", "trainable", "seed",
+                                                                 "shares_weights_with")]
     assert [p.name for p in data.params] == ["column", *[p.name for p in shared], "seed"]
     assert all(data.param(p.name) == p for p in shared)
 

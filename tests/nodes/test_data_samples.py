@@ -24,6 +24,8 @@ EXPECTED = {  # name: (rows, label column, number of distinct labels or None for
     "breast_cancer": (569, "diagnosis", 2),
     "diabetes": (442, "progression", None),
     "reviews": (400, "sentiment", 2),
+    "surnames": (6000, "name", 6000),
+    "co2_monthly": (526, "co2", None),
 }
 
 
@@ -72,3 +74,17 @@ def test_tabular_sets_are_numeric_features_plus_a_label(tmp_path):
     diabetes = load(tmp_path, "diabetes")
     assert diabetes.column_names[:4] == ["age", "sex", "bmi", "bp"]
     assert 25 <= diabetes["progression"].min() and diabetes["progression"].max() <= 346
+
+
+def test_co2_is_a_monthly_series_in_time_order(tmp_path):
+    table = load(tmp_path, "co2_monthly")
+    assert table.column_names == ["date", "co2"] and table["date"].dtype.kind == "M"
+    months = table["date"].astype("datetime64[M]")
+    assert np.all(np.diff(months) == np.timedelta64(1, "M"))  # every month, none missing
+    assert 310 < table["co2"].min() < table["co2"].max() < 380
+
+
+def test_surnames_are_distinct_lower_case_words(tmp_path):
+    names = load(tmp_path, "surnames")["name"].tolist()
+    assert names == sorted(set(names)) and {"smith", "johnson", "null"} <= set(names)  # "null" stays a name
+    assert all(name.isalpha() and name.islower() and 2 <= len(name) <= 13 for name in names)

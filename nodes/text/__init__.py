@@ -1,0 +1,1 @@
+"""Character-level text nodes: training sequences, text generation, sequence-to-sequence decoding."""
