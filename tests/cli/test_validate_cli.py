@@ -20,7 +20,7 @@ EXPECTED = {
         "node dense_1: activatoin: unknown parameter of keras.layers.Dense; expected one of: units, "
         "activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, "
         "bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, lora_rank, "
-        "lora_alpha, trainable (did you mean activation?)"],
+        "lora_alpha, trainable, shares_weights_with (did you mean activation?)"],
     "ill_typed_param.nflow": [
         'node input_1: shape: expected a list of one or more integers >= 1 (null for any size), got "4"',
         'node dense_1: units: expected an integer >= 1, got "eight"',

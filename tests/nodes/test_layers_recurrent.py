@@ -217,7 +217,7 @@ def test_bidirectional_parameters_are_keras_arguments():
     spec = default_registry()["keras.layers.Bidirectional"]
     own = inspect.signature(L.Bidirectional.__init__).parameters
     for param in spec.params:
-        if param.name in ("layer", "merge_mode", "trainable"):
+        if param.name in ("layer", "merge_mode", "trainable", "shares_weights_with"):
             continue
         wrapped = [c for c in ("LSTM", "GRU", "SimpleRNN")
                    if param.name in inspect.signature(getattr(L, c).__init__).parameters]
