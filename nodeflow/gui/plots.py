@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox, QHBoxLayout, QLabel, QSlider, QSplitter, QTabWidget, QVBoxLayout, QWidget,
+)
 
 REDRAW_MS = 150
 TRAIN_COLOR = (80, 160, 240)
@@ -203,3 +205,25 @@ class MetricPlots(QWidget):
             self.tabs.setCurrentWidget(plot)
         return plot is not None
 
+
+
+def table_beside_plot(table: QWidget, label: str, picker: QWidget, plot) -> QSplitter:
+    """A table on the left and, on the right, ``label`` + ``picker`` (what to plot) above
+    ``plot`` (a widget or a layout): the layout the Sweep and Runs views share."""
+    right = QWidget()
+    right_layout = QVBoxLayout(right)
+    right_layout.setContentsMargins(0, 0, 0, 0)
+    pick = QHBoxLayout()
+    pick.addWidget(QLabel(label))
+    pick.addWidget(picker, 1)
+    right_layout.addLayout(pick)
+    if isinstance(plot, QWidget):
+        right_layout.addWidget(plot, 1)
+    else:
+        right_layout.addLayout(plot, 1)
+    splitter = QSplitter(Qt.Horizontal)
+    splitter.addWidget(table)
+    splitter.addWidget(right)
+    splitter.setStretchFactor(0, 3)
+    splitter.setStretchFactor(1, 2)
+    return splitter

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -32,6 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from nodeflow.runtime.events import duration_text
+
+from .plots import table_beside_plot
 
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")  # on white
@@ -105,19 +106,7 @@ class RunsView(QWidget):
         top.addStretch(1)
         top.addWidget(self.status)
         top.addWidget(self.refresh_button)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Curve of the selected runs:"))
-        row.addWidget(self.metric_box, 1)
-        right_layout.addLayout(row)
-        right_layout.addWidget(self.plot, 1)
-        splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(self.table)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter = table_beside_plot(self.table, "Curve of the selected runs:", self.metric_box, self.plot)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -33,6 +32,7 @@ from nodeflow.core import overrides as override
 from nodeflow.core.errors import WorkflowEditError
 
 from .document import WorkflowDocument
+from .plots import table_beside_plot
 from .sweep_process import SweepProcess, StudyFiles
 
 FIXED = ("number", "state", "value", "duration_s")  # trials.csv's first columns
@@ -131,19 +131,7 @@ class SweepView(QWidget):
         top.addWidget(self.status, 1)
         top.addWidget(self.stop_button)
         top.addWidget(self.best_button)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        pick = QHBoxLayout()
-        pick.addWidget(QLabel("x:"))
-        pick.addWidget(self.x_combo, 1)
-        right_layout.addLayout(pick)
-        right_layout.addLayout(self._plot_box, 1)
-        splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(self.table)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter = table_beside_plot(self.table, "x:", self.x_combo, self._plot_box)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)

@@ -23,14 +23,12 @@ The Scorer's ROC and AUC are checked against scikit-learn, and the SavedModel re
 and reproduces the executor's reconstructions.
 """
 
-import shutil
 
 import numpy as np
 import pytest
 
-from nodeflow.core import load, validate
-from nodeflow.runtime.engine import Engine
-from tests.conftest import WORKFLOWS
+from nodeflow.core import validate
+from tests.workflows.example_run import failed_nodes, run_example
 
 pytestmark = [pytest.mark.keras, pytest.mark.slow]
 
@@ -40,11 +38,8 @@ BAR = 0.88
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp(NAME) / "workflows"
-    folder.mkdir()
-    shutil.copy(WORKFLOWS / f"{NAME}.nflow", folder)
-    workflow = load(folder / f"{NAME}.nflow")
-    return Engine(workflow, folder / "runs" / NAME).run(), workflow
+    result, workflow, _ = run_example(tmp_path_factory, NAME)
+    return result, workflow
 
 
 def metrics(result):
@@ -55,7 +50,7 @@ def metrics(result):
 def test_the_example_is_valid_and_runs_to_the_end(run):
     result, workflow = run
     assert validate(workflow) == []
-    assert {n: r.error for n, r in result.nodes.items() if r.status != "executed"} == {}
+    assert failed_nodes(result) == {}
 
 
 def test_the_autoencoder_trains_on_benign_rows_only_and_tests_on_unseen_rows(run):

@@ -13,16 +13,15 @@ The generator is written as a SavedModel; reloaded with tf.saved_model.load it t
 each sample's noise into the sample's image.
 """
 
-import shutil
 
 import numpy as np
 import pytest
 
 from nodeflow.core import load
-from nodeflow.runtime.engine import Engine
 from nodeflow.runtime.live_images import progress_path, read_progress
 from nodeflow.runtime.storage import node_folder
 from tests.conftest import WORKFLOWS
+from tests.workflows.example_run import failed_nodes, run_example
 
 pytestmark = [pytest.mark.keras, pytest.mark.slow]
 
@@ -32,17 +31,12 @@ NAME = "gan_digits"
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     """The example alone in a fresh folder (as in a new clone), run as `nodeflow run` runs it."""
-    folder = tmp_path_factory.mktemp(NAME) / "workflows"
-    folder.mkdir()
-    shutil.copy(WORKFLOWS / f"{NAME}.nflow", folder)
-    workflow = load(folder / f"{NAME}.nflow")
-    run_dir = folder / "runs" / NAME
-    return Engine(workflow, run_dir).run(), workflow, run_dir
+    return run_example(tmp_path_factory, NAME)
 
 
 def test_the_example_runs_to_the_end(run):
     result, _, _ = run
-    assert {n: r.error for n, r in result.nodes.items() if r.status != "executed"} == {}
+    assert failed_nodes(result) == {}
 
 
 def test_the_classifier_recognises_most_generated_digits_and_most_classes(run):

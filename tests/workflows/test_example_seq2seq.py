@@ -9,14 +9,12 @@ The workflow runs headless (as `nodeflow run` does) in a fresh folder holding on
   with tf.saved_model.load, decode the held-out dates to the same strings as the node.
 """
 
-import shutil
 
 import numpy as np
 import pytest
 
-from nodeflow.core import load, validate
-from nodeflow.runtime.engine import Engine
-from tests.conftest import WORKFLOWS
+from nodeflow.core import validate
+from tests.workflows.example_run import failed_nodes, run_example
 
 pytestmark = [pytest.mark.keras, pytest.mark.slow]
 
@@ -25,11 +23,8 @@ NAME = "seq2seq"
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp(NAME) / "workflows"
-    folder.mkdir()
-    shutil.copy(WORKFLOWS / f"{NAME}.nflow", folder)
-    workflow = load(folder / f"{NAME}.nflow")
-    return Engine(workflow, folder / "runs" / NAME).run(), workflow
+    result, workflow, _ = run_example(tmp_path_factory, NAME)
+    return result, workflow
 
 
 def test_the_example_is_valid_and_runs_to_the_end(run):
@@ -38,7 +33,7 @@ def test_the_example_is_valid_and_runs_to_the_end(run):
     result, workflow = run
     assert validate(workflow) == []
     assert infer_shapes(workflow).problems == []
-    assert {n: r.error for n, r in result.nodes.items() if r.status != "executed"} == {}
+    assert failed_nodes(result) == {}
 
 
 def test_at_least_90_percent_of_held_out_dates_are_translated_exactly(run):

@@ -14,14 +14,12 @@ either naive rule.
 The SavedModel written by the workflow reloads and reproduces the executor's forecasts.
 """
 
-import shutil
 
 import numpy as np
 import pytest
 
-from nodeflow.core import load, validate
-from nodeflow.runtime.engine import Engine
-from tests.conftest import WORKFLOWS
+from nodeflow.core import validate
+from tests.workflows.example_run import failed_nodes, run_example
 
 pytestmark = [pytest.mark.keras, pytest.mark.slow]
 
@@ -31,17 +29,14 @@ BAR = 0.4
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp(NAME) / "workflows"
-    folder.mkdir()
-    shutil.copy(WORKFLOWS / f"{NAME}.nflow", folder)
-    workflow = load(folder / f"{NAME}.nflow")
-    return Engine(workflow, folder / "runs" / NAME).run(), workflow
+    result, workflow, _ = run_example(tmp_path_factory, NAME)
+    return result, workflow
 
 
 def test_the_example_is_valid_and_runs_to_the_end(run):
     result, workflow = run
     assert validate(workflow) == []
-    assert {n: r.error for n, r in result.nodes.items() if r.status != "executed"} == {}
+    assert failed_nodes(result) == {}
 
 
 def test_rows_are_split_in_time_order(run):
