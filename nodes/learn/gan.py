@@ -23,7 +23,7 @@ from nodeflow.core.spec import NodeSpec
 from nodeflow.runtime.events import Event
 
 from . import training_defaults
-from .learner import MAX_BATCH, MAX_COUNT, MAX_SEED, OPTIMIZERS, _progress_callback
+from .learner import MAX_BATCH, MAX_COUNT, MAX_SEED, OPTIMIZERS, progress_callback
 
 GRID = 64  # images in the progress grid (8 x 8)
 MAX_SAMPLES = 1_000_000
@@ -167,7 +167,7 @@ def run_gan(context, inputs, params):
     from nodeflow.runtime.live_images import remove_progress
     from nodeflow.runtime.table import Table
 
-    from .learner import _device_description
+    from .learner import device_description
 
     keras = load_keras()
     import tensorflow as tf
@@ -182,7 +182,7 @@ def run_gan(context, inputs, params):
     noise_shape, from_logits = _shapes(generator, discriminator, images)
     gpus = tf.config.list_logical_devices("GPU")
     device = gpus[0].name.split("device:")[-1] if gpus else "CPU:0"
-    context.emit(Event.DEVICE, device=device, description=_device_description(tf, device),
+    context.emit(Event.DEVICE, device=device, description=device_description(tf, device),
                  strategy=None, replicas=1)
     gan = _gan_class(keras, tf)(generator, discriminator, noise_shape, from_logits,
                                 params["label_smoothing"], seed)
@@ -199,7 +199,7 @@ def run_gan(context, inputs, params):
     context.log(f"training a GAN on {len(images):,} real images of shape {images.shape[1:]} from noise "
                 f"of shape {noise_shape}, {gan.steps_per_execution} step(s) per execution; the "
                 f"discriminator's score is {'a logit' if from_logits else 'a probability (sigmoid)'}")
-    progress = _progress_callback(keras, context, epochs, steps)
+    progress = progress_callback(keras, context, epochs, steps)
     try:
         history = gan.fit(data, epochs=epochs, verbose=0, shuffle=False,
                           callbacks=[progress, _grid_callback(keras, context, fixed, epochs)(generator)])

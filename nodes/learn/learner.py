@@ -189,7 +189,7 @@ def _class_weights(y, params):
 
 
 # --------------------------------------------------------------------------- training
-def _progress_callback(keras, context, epochs, steps):
+def progress_callback(keras, context, epochs, steps):
     class Progress(keras.callbacks.Callback):
         """Batch and epoch events; cancel and stop requests checked after every batch, or after
         every execution of several steps (Keras then reports its last step, which at the end of
@@ -272,7 +272,7 @@ def _device_scope(choice):
     return tf.device(f"/{names[0]}"), names, None
 
 
-def _device_description(tf, device_name: str) -> str:
+def device_description(tf, device_name: str) -> str:
     """``NVIDIA H100 80GB HBM3`` for a GPU, the processor for the CPU (for the monitor)."""
     import platform
 
@@ -320,7 +320,7 @@ def run_learner(context, inputs, params):
         scope, names, strategy = _device_scope(choice)
         device_name = names[0]  # the devices of one box are alike: the first decides the defaults
         replicas = strategy.num_replicas_in_sync if strategy else 1
-        descriptions = list(dict.fromkeys(_device_description(tf, name) for name in names))
+        descriptions = list(dict.fromkeys(device_description(tf, name) for name in names))
         context.emit(Event.DEVICE, device=",".join(names), description=", ".join(descriptions),
                      strategy=type(strategy).__name__ if strategy else None, replicas=replicas)
         if strategy:
@@ -377,7 +377,7 @@ def run_learner(context, inputs, params):
             train = feed.dataset(batch_size, params["shuffle"], params["seed"], training=True,
                                  cache_file=cache)
             steps = feed.steps(batch_size)
-            progress = _progress_callback(keras, context, params["epochs"], steps)
+            progress = progress_callback(keras, context, params["epochs"], steps)
             callbacks = [progress, *_callbacks(keras, context, params, validation is not None)]
             if validation is None and params["validation_split"] > 0:
                 context.warn("validation_split is ignored when training from a tf.data pipeline; "
