@@ -118,6 +118,7 @@ def test_discard_deletes_the_autosave_and_a_running_editor_s_autosave_is_not_off
     assert not window.offer_recovery()  # nothing left to offer
     alive.close()
     assert not alive.file.exists()
+    alive_doc.undo_stack.clear()  # its commands freed now, with their stack, not by a later gc pass
 
 
 def test_unsaved_work_is_autosaved_before_execute_and_dropped_on_save(window, qtbot, iris_copy, monkeypatch):
