@@ -10,6 +10,7 @@ ends training after the current batch and keeps the model trained so far.
 from __future__ import annotations
 
 import math
+import threading
 import time
 
 from nodeflow.core.errors import NodeRunError
@@ -193,33 +194,49 @@ def progress_callback(keras, context, epochs, steps):
     class Progress(keras.callbacks.Callback):
         """Batch and epoch events; cancel and stop requests checked after every batch, or after
         every execution of several steps (Keras then reports its last step, which at the end of
-        an epoch may lie past the data: counted as the epoch's last batch)."""
+        an epoch may lie past the data: counted as the epoch's last batch).
+
+        ``async_safe``: Keras then runs the batch hooks in a thread pool and the training loop
+        never waits for them, as it does with no callbacks at all (a batch hook it must wait
+        for costs a synchronisation per step).  What the hook does is safe there: one lock
+        keeps the events in order (a late batch is skipped), ``stop_training`` is a flag the
+        loop reads, and a cancel raised in the pool reaches the loop at its next batch."""
+
+        async_safe = True
 
         def __init__(self):
             super().__init__()
             self.epoch = 0
             self.epoch_start = time.perf_counter()
             self.last_emit = 0.0
+            self.last_batch = -1
             self.stopped_early = False
+            self._lock = threading.Lock()
 
         def on_epoch_begin(self, epoch, logs=None):
-            self.epoch = epoch
-            self.epoch_start = time.perf_counter()
+            with self._lock:
+                self.epoch = epoch
+                self.epoch_start = time.perf_counter()
+                self.last_batch = -1
 
         def on_train_batch_end(self, batch, logs=None):
-            context.check_cancelled()
-            now = time.perf_counter()
-            batch = min(batch, steps - 1) if steps else batch
-            if now - self.last_emit >= 0.2 or batch + 1 == steps:
-                self.last_emit = now
-                context.emit(Event.BATCH, epoch=self.epoch + 1, epochs=epochs, batch=batch + 1,
-                             batches=steps, metrics=_floats(logs),
-                             seconds=round(now - self.epoch_start, 3))  # the learner's clock: for the ETA
-            if context.stop_requested and not self.model.stop_training:
-                self.stopped_early = True
-                self.model.stop_training = True
-                context.log(f"stop requested: training ends after batch {batch + 1} of epoch "
-                            f"{self.epoch + 1}, keeping the model trained so far")
+            with self._lock:
+                context.check_cancelled()
+                now = time.perf_counter()
+                batch = min(batch, steps - 1) if steps else batch
+                if batch <= self.last_batch:  # overtaken by a later batch's hook
+                    return
+                self.last_batch = batch
+                if now - self.last_emit >= 0.2 or batch + 1 == steps:
+                    self.last_emit = now
+                    context.emit(Event.BATCH, epoch=self.epoch + 1, epochs=epochs, batch=batch + 1,
+                                 batches=steps, metrics=_floats(logs),
+                                 seconds=round(now - self.epoch_start, 3))  # the learner's clock: for the ETA
+                if context.stop_requested and not self.model.stop_training:
+                    self.stopped_early = True
+                    self.model.stop_training = True
+                    context.log(f"stop requested: training ends after batch {batch + 1} of epoch "
+                                f"{self.epoch + 1}, keeping the model trained so far")
 
         def on_epoch_end(self, epoch, logs=None):
             metrics = _floats(logs)
@@ -238,6 +255,9 @@ def _floats(logs) -> dict:
     return {k: float(v) for k, v in (logs or {}).items() if isinstance(v, (int, float)) or hasattr(v, "__float__")}
 
 
+ASYNC_SAFE = {"TerminateOnNaN"}  # Keras callbacks whose batch hooks may run in Keras's thread pool
+
+
 def _callbacks(keras, context, params, has_validation):
     """The callbacks declared in :mod:`.callbacks` that the parameters switch on."""
     folder = context.node_dir / CHECKPOINT_FOLDER
@@ -247,7 +267,11 @@ def _callbacks(keras, context, params, has_validation):
     calls = callback_calls(params, given)
     if any(name == "ModelCheckpoint" for name, _ in calls):
         folder.mkdir(parents=True, exist_ok=True)
-    return [getattr(keras.callbacks, name)(**kwargs) for name, kwargs in calls]
+    made = [getattr(keras.callbacks, name)(**kwargs) for name, kwargs in calls]
+    for callback in made:
+        if type(callback).__name__ in ASYNC_SAFE:
+            callback.async_safe = True  # its batch hook only reads the loss and sets a flag
+    return made
 
 
 def _device_scope(choice):
