@@ -157,19 +157,20 @@ def _apply_sets(workflow, assignments: list[str]) -> str | None:
     return None
 
 
-def _outside_trusted(path: str, workflow) -> bool:
-    """False (after printing the list and how to allow it) when the workflow reads or
-    writes outside its folder and the user has not trusted it with exactly these paths;
-    refusing is a usage decision (exit 2), nothing has run."""
+def _outside_trusted(path: str, workflow, refusal: str | None = None) -> bool:
+    """False (after printing the list and ``refusal``, how to allow it) when the workflow
+    reads or writes outside its folder and the user has not trusted it with exactly these
+    paths; refusing is a usage decision (exit 2), nothing has run.  ``nodeflow sweep``
+    makes the same check with its own refusal."""
     from nodeflow.core.outside import outside_paths
     from nodeflow.core.trust import is_trusted
 
     if is_trusted(path, outside_paths(workflow)):
         return True
     _print_outside(path, workflow, sys.stderr)
-    print(f"nodeflow run: refusing to run {path}: it is not trusted on this machine to read or write "
-          f"these paths; check them, then run again with --allow-outside, or open it in the editor "
-          f"and confirm Run to trust it", file=sys.stderr)
+    print(refusal or f"nodeflow run: refusing to run {path}: it is not trusted on this machine to read or "
+          f"write these paths; check them, then run again with --allow-outside, or open it in the "
+          f"editor and confirm Run to trust it", file=sys.stderr)
     return False
 
 

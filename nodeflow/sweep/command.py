@@ -35,7 +35,7 @@ def study_dir(workflow_path: Path, study: str) -> Path:
 
 
 def run(args) -> int:
-    from nodeflow.cli import _apply_sets, _load_valid, _print_outside
+    from nodeflow.cli import _apply_sets, _load_valid
 
     path = Path(args.workflow).resolve()
     workflow = _load_valid(args.workflow)
@@ -81,7 +81,7 @@ def run(args) -> int:
     if args.prune and args.executor == "ray":
         return usage("--prune works with --executor local only: pruning follows each trial's epochs "
                      "in the sweep process, and Ray trials run elsewhere")
-    if not args.allow_outside and not _outside_ok(args.workflow, workflow, metric.node, _print_outside):
+    if not args.allow_outside and not _outside_ok(args.workflow, workflow, metric.node):
         return EXIT_USAGE
 
     # -- the study -----------------------------------------------------------------
@@ -232,17 +232,12 @@ def _check_values(workflow, params: dict[str, spaces.Space], metric_node: str) -
     return list(problems.values())
 
 
-def _outside_ok(path: str, workflow, metric_node: str, print_outside) -> bool:
+def _outside_ok(path: str, workflow, metric_node: str) -> bool:
     """The trust check ``nodeflow run`` makes, for the part a trial runs, before any trial."""
-    from nodeflow.core.outside import outside_paths
-    from nodeflow.core.trust import is_trusted
+    from nodeflow.cli import _outside_trusted
     from nodeflow.runtime.plan import plan_run
 
-    part = plan_run(workflow, [metric_node]).workflow
-    if is_trusted(path, outside_paths(part)):
-        return True
-    print_outside(path, part, sys.stderr)
-    print(f"nodeflow sweep: refusing to sweep {path}: it is not trusted on this machine to read or "
-          f"write these paths; check them, then run again with --allow-outside (passed on to "
-          f"every trial)", file=sys.stderr)
-    return False
+    return _outside_trusted(path, plan_run(workflow, [metric_node]).workflow, refusal=(
+        f"nodeflow sweep: refusing to sweep {path}: it is not trusted on this machine to read or "
+        f"write these paths; check them, then run again with --allow-outside (passed on to "
+        f"every trial)"))
