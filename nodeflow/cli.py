@@ -738,23 +738,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     code = _dispatch(COMMANDS[args.command][0], args)
     if argv is None:
-        exit_if_interrupted(code)
+        end_process(code)
     return code
 
 
-def exit_if_interrupted(code: int) -> None:
-    """End the process at once, without the interpreter's teardown, if ``code`` is 130 or 143.
+def end_process(code: int) -> None:
+    """End the process that is ``nodeflow`` (``main`` reading the process's own arguments,
+    or a warm runner) without the interpreter's teardown, once TensorFlow is loaded; never
+    for a caller of :func:`main` that goes on.
 
-    Once TensorFlow is loaded, finalizing the interpreter takes one to several seconds
-    (its modules and native objects are torn down one by one), which a person who
-    pressed Ctrl-C or Cancel waits through for nothing: the final events, the run's
-    state and the event files are written and closed by then.  For a process that is
-    ``nodeflow`` (``main`` reading the process's own arguments, or a warm runner), never
-    for a caller of :func:`main` that goes on."""
+    Finalizing an interpreter that has loaded TensorFlow takes about a second, even for a
+    bare ``import tensorflow``: its modules and native objects are torn down one by one,
+    after everything the command wrote is written and closed.  A person waits through it
+    at the end of every run, and the editor and a sweep wait for their children's exit.
+    A finished command ends as the interpreter would begin its teardown (threads joined,
+    exit handlers run, streams flushed), then leaves; a cancelled one (130, 143) leaves at
+    once, as a person who pressed Ctrl-C or Cancel expects."""
     import os
 
     if code not in (EXIT_INTERRUPTED, EXIT_TERMINATED):
-        return
+        if "tensorflow" not in sys.modules:  # a light command: the normal exit is quick
+            return
+        import atexit
+        import threading
+
+        threading._shutdown()  # noqa: SLF001 - the interpreter's own first step: join threads
+        atexit._run_exitfuncs()  # noqa: SLF001 - then the exit handlers
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

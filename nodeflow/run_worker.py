@@ -108,10 +108,10 @@ def main() -> int:
         print(f"nodeflow run worker: bad request: {exc}", file=sys.stderr)
         return 2
     signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a fresh `nodeflow run`
-    from nodeflow.cli import exit_if_interrupted, main as nodeflow
+    from nodeflow.cli import end_process, main as nodeflow
 
     code = nodeflow([str(a) for a in argv])
-    exit_if_interrupted(code)  # a cancelled run ends now, as a fresh `nodeflow run` does
+    end_process(code)  # the run's process ends as a fresh `nodeflow run` does
     return code
 
 

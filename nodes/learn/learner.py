@@ -658,7 +658,7 @@ SPEC = NodeSpec(
                  max=MAX_COUNT,
                  help="Training steps run in one call into TensorFlow; progress, stop and cancel "
                       "are handled between calls. Empty: chosen automatically, as many as take "
-                      "about a tenth of a second (at most 100 and one epoch)."),
+                      "about a quarter of a second (at most 100 and one epoch)."),
     ),
     keywords=("fit", "train", "learn", "optimizer", "loss", "epochs"),
     run=run_learner,

@@ -84,6 +84,34 @@ def test_ctrl_c_cancels_with_exit_code_130(workflow_file, tmp_path):
     assert "reader" in state and "learner" not in state  # what finished is kept, nothing half done
 
 
+@pytest.mark.parametrize("sets, code", [([], 0), (["learner.target_columns=[\"sepal_length\"]"], 4)])
+def test_a_run_that_loaded_tensorflow_ends_with_exit_handlers_run_and_its_exit_code(
+        workflow_file, tmp_path, sets, code):
+    """nodeflow then leaves without the interpreter's teardown (about a second of tearing
+    TensorFlow down); what the interpreter does first still happens: exit handlers run,
+    output is flushed, and the exit code is the run's (4: the learner failed in training)."""
+    marker = tmp_path / "exit-handler.txt"
+    program = ("import atexit, sys\n"
+               f"atexit.register(lambda: open({str(marker)!r}, 'w').write('ran'))\n"
+               "sys.stdout.write('written before the run, never flushed\\n')\n"
+               "from nodeflow.cli import main\n"
+               "main()\n"
+               "raise SystemExit('main returned instead of ending the process')\n")
+    args = ["run", str(workflow_file), "--out", str(tmp_path / "run")]
+    for value in sets:
+        args += ["--set", value]
+    result = subprocess.run([sys.executable, "-c", program, *args], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == code, result.stderr
+    assert marker.read_text() == "ran"
+    assert result.stdout.startswith("written before the run, never flushed")
+    if code == 0:
+        assert "learner (Keras Network Learner): executed" in result.stdout
+    else:
+        assert "node learner: target_columns: sparse_categorical_crossentropy expects whole class" in result.stderr
+    assert "main returned" not in result.stderr
+
+
 def test_node_runs_only_what_it_needs_and_base_dir_resolves_paths(workflow_file, tmp_path):
     """What the editor's Execute Selected sends: a snapshot stored elsewhere, with --base-dir
     pointing at the workflow's own folder and --node naming the selection."""

@@ -43,7 +43,7 @@ def test_defaults_let_keras_pick_xla_and_run_an_epoch_per_execution_on_small_dat
 
 
 def test_an_expensive_step_runs_alone(keras):
-    """A step estimated at more than a tenth of a second runs one per execution, so
+    """A step estimated at more than a quarter of a second runs one per execution, so
     progress, stop and cancel stay responsive; a tiny one is batched up to 100."""
     big = keras.Sequential([keras.Input((128, 128, 3)), keras.layers.Conv2D(64, 3, padding="same"),
                             keras.layers.Conv2D(64, 3, padding="same"), keras.layers.GlobalAveragePooling2D(),
@@ -53,6 +53,16 @@ def test_an_expensive_step_runs_alone(keras):
     assert training_defaults.auto_steps_per_execution(small, 32) == 100
     assert training_defaults.steps_per_execution(small, 32, 7, "CPU:0") == 7  # never past an epoch
     assert training_defaults.steps_per_execution(big, 32, 7, "CPU:0", given=3) == 3
+
+
+def test_steps_are_spread_evenly_over_the_epoch(monkeypatch):
+    """An estimate of 22 steps on a 45-step epoch runs 3 executions of 15, not 22, 22 and a
+    lone step that pays a whole execution's overhead; an epoch that fits runs as one."""
+    monkeypatch.setattr(training_defaults, "auto_steps_per_execution", lambda *a, **k: 22)
+    assert training_defaults.steps_per_execution(None, 32, 45, "CPU:0") == 15
+    assert training_defaults.steps_per_execution(None, 32, 44, "CPU:0") == 22
+    assert training_defaults.steps_per_execution(None, 32, 20, "CPU:0") == 20
+    assert training_defaults.steps_per_execution(None, 32, None, "CPU:0") == 22
 
 
 def test_progress_counts_batches_of_the_epoch_when_steps_are_grouped(iris_numeric, tmp_path):  # noqa: F811
