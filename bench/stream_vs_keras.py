@@ -351,7 +351,8 @@ def run_case(case: str, args, data_dir: Path, work: Path) -> dict:
     script = work / f"hand_{case}.py"
     script.write_text(hand_script(case, args))
 
-    nodeflow = [sys.executable, "-m", "nodeflow", "run", str(flow), "--no-cache", "--quiet"]
+    # the generated workflow reads data kept outside its own folder (--data): trusted here
+    nodeflow = [sys.executable, "-m", "nodeflow", "run", str(flow), "--no-cache", "--quiet", "--allow-outside"]
     hand = [sys.executable, str(script), str(source)]
     ours, theirs = [], []
     for r in range(args.rounds):  # interleaved, so drift in machine load hits both sides

@@ -207,7 +207,6 @@ class Feed:
         import tensorflow as tf
 
         tensors = [tf.constant(p) for p in parts]
-        del parts
         rows = tf.data.Dataset.range(self.rows)
         if shuffle:
             rows = rows.shuffle(self.rows, seed=seed, reshuffle_each_iteration=True)
