@@ -4,13 +4,15 @@ Checks: node ids (identifiers of at most 100 characters), unknown node type,
 unknown parameter, missing required parameter, ill-typed, out-of-range or too big
 a value (see :func:`nodeflow.core.params.size_problem`), unknown or dangling edge
 endpoint, incompatible port types, too many connections on a single input,
-missing required input, and cycles.  Problems come back in a stable order (nodes
+missing required input, a ``shares_weights_with`` naming a node whose layer cannot be
+shared (:mod:`.shared_layers`), and cycles.  Problems come back in a stable order (nodes
 in workflow order, then edges), all of them, never just the first.
 """
 
 from __future__ import annotations
 
 from .errors import Problem
+from .shared_layers import SHARES_WEIGHTS, shared_owner
 from .workflow import Edge, Workflow, id_problem, unknown_param_message, unknown_type_problem
 
 
@@ -40,6 +42,10 @@ def validate(workflow: Workflow) -> list[Problem]:
         if spec.check is not None and len(problems) == before:  # on well-formed values only
             problems += [Problem(node.id, where, message)
                          for where, message in spec.check(spec.resolve(node.params), workflow.resolve_path)]
+        if len(problems) == before:
+            _owner, shared = shared_owner(workflow, node.id)
+            if shared:
+                problems.append(Problem(node.id, SHARES_WEIGHTS, shared))
     good_edges = _check_edges(workflow, problems)
     into: dict[tuple[str, str], list[Edge]] = {}
     for edge in dict.fromkeys(workflow.edges):

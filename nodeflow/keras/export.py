@@ -21,11 +21,12 @@ from typing import Any
 
 from nodeflow.core.errors import Problem
 from nodeflow.core.params import FileParam, NestedChoiceParam, ShapeParam
+from nodeflow.core.shared_layers import SHARES_WEIGHTS
 from nodeflow.core.spec import NodeSpec
 from nodeflow.core.validation import validate
 from nodeflow.core.workflow import Workflow
 
-from .layers import SHARES_WEIGHTS, nested_class
+from .layers import nested_class
 from .shapes import infer_shapes
 from .translator import TranslationError, default_outputs, network_nodes, walk
 

@@ -34,11 +34,12 @@ from nodeflow.core.errors import NodeFlowError, abbreviate
 from nodeflow.core.layout import layered_positions
 from nodeflow.core.params import ChoiceParam, NestedChoiceParam
 from nodeflow.core.registry import Registry, default_registry
+from nodeflow.core.shared_layers import SHARES_WEIGHTS
 from nodeflow.core.spec import NodeSpec, snake_case
 from nodeflow.core.workflow import Workflow
 
 from . import load_keras
-from .layers import SHARES_WEIGHTS, build_layer
+from .layers import build_layer
 from .translator import LOAD_WEIGHTS, SET_OUTPUTS, default_outputs, network_nodes
 
 GENERIC = "keras.GenericLayer"

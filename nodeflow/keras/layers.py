@@ -12,13 +12,10 @@ from typing import Any
 from collections.abc import Callable
 
 from nodeflow.core.params import FileParam, NestedChoiceParam, ShapeParam
+from nodeflow.core.shared_layers import SHARES_WEIGHTS
 from nodeflow.core.spec import NodeSpec
 
 from . import load_keras
-
-# the parameter by which a layer node reuses another node's layer (shared weights); it is
-# the translator's business, not an argument of the Keras class
-SHARES_WEIGHTS = "shares_weights_with"
 
 # Keras module holding the classes named by each nested choice's Option.target
 _NESTED_MODULES = ("initializers", "regularizers", "constraints", "optimizers")

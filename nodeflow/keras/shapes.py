@@ -31,12 +31,12 @@ from typing import Any
 
 from nodeflow.core.errors import Problem
 from nodeflow.core.params import FileParam
+from nodeflow.core.shared_layers import SHARES_WEIGHTS
 from nodeflow.core.validation import topological_order, validate
 from nodeflow.core.workflow import Workflow
 
 from . import load_keras
 from .report import NodeShapes, Shape, ShapeReport
-from .layers import SHARES_WEIGHTS
 from .translator import build_node, consumed_outputs, is_network_node, node_error, owners_first, walk
 
 __all__ = ["NodeShapes", "Shape", "ShapeInference", "ShapeReport", "infer_shapes"]

@@ -28,12 +28,13 @@ from typing import Any
 
 from nodeflow.core.errors import Problem, ProblemsError
 from nodeflow.core.shape_text import shape_text
+from nodeflow.core.shared_layers import SHARES_WEIGHTS, shared_owner as core_shared_owner
 from nodeflow.core.spec import NodeSpec
 from nodeflow.core.validation import topological_order, validate
 from nodeflow.core.workflow import Workflow
 
 from . import load_keras
-from .layers import SHARES_WEIGHTS, build_layer
+from .layers import build_layer
 
 
 SET_OUTPUTS = "keras.SetOutputLayers"  # the node type that chooses a model's outputs
@@ -204,33 +205,12 @@ def build_node(workflow: Workflow, node_id: str, inputs: dict[str, Any], layers:
 
 
 def shared_owner(workflow: Workflow, node_id: str) -> str | None:
-    """The node whose layer ``node_id`` calls again (its ``shares_weights_with``), after
-    checking that it exists, is a different node of the same type with the same
-    parameters, and owns its layer; ``None`` for a node with a layer of its own."""
-    spec = workflow.spec(node_id)
-    params = workflow.nodes[node_id].params
-    owner = params.get(SHARES_WEIGHTS) if spec is not None and spec.param(SHARES_WEIGHTS) else None
-    if not owner:
-        return None
-
-    def problem(message: str) -> TranslationError:
-        return TranslationError(Problem(node_id, SHARES_WEIGHTS, message))
-
-    other = workflow.nodes.get(owner)
-    if other is None or owner == node_id:
-        raise problem(f"names {owner!r}, expected another node of this workflow")
-    if other.type != workflow.nodes[node_id].type:
-        raise problem(f"names {owner}, a {other.type} node; expected a {spec.type_id} node "
-                      "(a layer is shared only between nodes of the same type)")
-    if other.params.get(SHARES_WEIGHTS):
-        raise problem(f"names {owner}, which itself shares the layer of {other.params[SHARES_WEIGHTS]}; "
-                      f"name {other.params[SHARES_WEIGHTS]} instead")
-    mine = {k: v for k, v in spec.resolve(params).items() if k != SHARES_WEIGHTS}
-    theirs = {k: v for k, v in spec.resolve(other.params).items() if k != SHARES_WEIGHTS}
-    different = sorted(k for k in mine if mine[k] != theirs.get(k))
-    if different:
-        raise problem(f"names {owner}, whose parameters differ in {', '.join(different)}; "
-                      "expected the same parameters (it is the same layer)")
+    """The node whose layer ``node_id`` calls again (its ``shares_weights_with``), or
+    ``None`` for a node with a layer of its own; a bad reference is a TranslationError
+    (the rule: :func:`nodeflow.core.shared_layers.shared_owner`)."""
+    owner, problem = core_shared_owner(workflow, node_id)
+    if problem:
+        raise TranslationError(Problem(node_id, SHARES_WEIGHTS, problem))
     return owner
 
 

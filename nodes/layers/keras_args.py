@@ -20,8 +20,8 @@ from nodeflow.core.params import (
     TextParam,
 )
 from nodeflow.core.ports import Port
+from nodeflow.core.shared_layers import SHARES_WEIGHTS
 from nodeflow.core.spec import NodeSpec
-from nodeflow.keras.layers import SHARES_WEIGHTS
 
 ACTIVATIONS = (
     "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "swish",

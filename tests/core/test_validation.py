@@ -83,3 +83,27 @@ def test_self_loop_is_a_cycle(registry):
     wf.insert_node(Node("d", "keras.layers.Dense", {"units": 2}))
     wf.insert_edge(Edge("d", "output", "d", "input"))
     assert messages(wf) == ["node d: connections: expected an acyclic graph, got a cycle: d -> d"]
+
+
+def test_a_layer_shared_with_a_node_that_cannot_lend_it_is_a_problem_before_any_build(registry):
+    """`nodeflow validate`, the editor's badges and a run's check all name the node, without
+    building the model (no TensorFlow on this path)."""
+    wf = Workflow(registry)
+    wf.insert_node(Node("input_1", "keras.layers.Input", {"shape": [4]}))
+    wf.insert_node(Node("first", "keras.layers.Dense", {"units": 2}))
+    wf.insert_node(Node("same", "keras.layers.Dense", {"units": 2, "shares_weights_with": "first"}))
+    wf.insert_node(Node("wider", "keras.layers.Dense", {"units": 3, "shares_weights_with": "first"}))
+    wf.insert_node(Node("chained", "keras.layers.Dense", {"units": 2, "shares_weights_with": "same"}))
+    wf.insert_node(Node("lost", "keras.layers.Dense", {"units": 2, "shares_weights_with": "nowhere"}))
+    wf.insert_node(Node("other_type", "keras.layers.Dropout", {"rate": 0.1, "shares_weights_with": "first"}))
+    for target in ("first", "same", "wider", "chained", "lost", "other_type"):
+        wf.insert_edge(Edge("input_1", "output", target, "input"))
+    assert messages(wf) == [
+        "node wider: shares_weights_with: names first, whose parameters differ in units; expected the "
+        "same parameters (it is the same layer)",
+        "node chained: shares_weights_with: names same, which itself shares the layer of first; name "
+        "first instead",
+        "node lost: shares_weights_with: names 'nowhere', expected another node of this workflow",
+        "node other_type: shares_weights_with: names first, a keras.layers.Dense node; expected a "
+        "keras.layers.Dropout node (a layer is shared only between nodes of the same type)",
+    ]
