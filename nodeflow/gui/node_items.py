@@ -24,6 +24,8 @@ from .status_light import BOX, SIZE, StatusLight
 ICONS = Path(__file__).resolve().parents[2] / "resources" / "icons"
 TITLE_POINT_SIZE = 11
 MIN_TITLE_PIXELS = 10.0  # the fit zoom never makes a title line smaller than this on screen
+# below this on screen a title is unreadable: nodes are drawn as plain boxes (proxy mode)
+PROXY_BELOW_TITLE_PIXELS = 6.0
 # longer titles are elided (the tooltip has them whole): nodes stay narrower than the
 # examples' column spacing (195 scene units)
 MAX_TITLE_WIDTH = 120.0
@@ -78,6 +80,18 @@ class FlowNodeItem(NodeItem):
         wide as the node and does not run into its neighbour's."""
         self.shape_text = text
         self.shape_label.setText(text.replace(" \u00b7 ", "\n"))
+
+    def auto_switch_mode(self):
+        """Plain boxes (NodeGraphQt's proxy mode) only where titles could not be read, decided
+        by the zoom alone so that every node switches together.  NodeGraphQt decides per node
+        by its width on screen (under 70 px), so at an ordinary zoom (e.g. once the Learning
+        Monitor takes room and the view zooms out to keep the same scene in view) narrow nodes
+        lost their titles and ports while wider ones beside them kept theirs."""
+        viewer = self.viewer()
+        if viewer is None:
+            return
+        scale = viewer.transform().m11()
+        self.set_proxy_mode(scale * title_line_height() < PROXY_BELOW_TITLE_PIXELS)
 
     def _calc_size_horizontal(self):
         width, height = super()._calc_size_horizontal()

@@ -76,3 +76,33 @@ def test_the_view_menu_shows_a_legend_of_every_state(window, qtbot):
         assert text.text() == state.help
     action.trigger()  # a second time: the same window, raised
     assert len(window.findChildren(StatusLegend)) == 1
+
+
+def on_screen_width(window, node_id) -> float:
+    viewer = window.canvas.viewer()
+    return viewer.mapFromScene(window.canvas.views[node_id].view.sceneBoundingRect()).boundingRect().width()
+
+
+def test_titles_stay_when_the_learning_monitor_takes_room_and_all_go_together_far_out(window, qtbot):
+    """When training starts the Learning Monitor opens under the canvas, and the view zooms
+    out to keep the same part of the workflow in view.  Titles are still readable there, so
+    every node keeps its title and ports (NodeGraphQt's own rule blanked nodes under 70 px
+    wide: the convolutions lost their titles while the nodes beside them kept theirs).
+    Zoomed out so far that no title could be read, all nodes become plain boxes together."""
+    assert window.open_file(WORKFLOWS / "digits_cnn.nflow")
+    viewer = window.canvas.viewer()
+    height = viewer.viewport().height()
+    window._show_monitor_dock()  # what the first training event does
+    qtbot.waitUntil(lambda: viewer.viewport().height() < height * 0.8, timeout=10000)
+    viewer.viewport().grab()  # paint: NodeGraphQt decides what a node shows while painting it
+    nodes = list(window.canvas.views)
+    assert min(on_screen_width(window, n) for n in nodes) < 70  # the case that used to blank nodes
+    for node_id in nodes:
+        assert title_pixels(window, node_id) >= 6, node_id
+        assert window.canvas.views[node_id].view.text_item.isVisible(), node_id
+    range_ = viewer._scene_range  # NodeGraphQt's pan/zoom state, as the canvas's fit sets it
+    viewer._scene_range = range_.adjusted(-4 * range_.width(), -4 * range_.height(),
+                                          4 * range_.width(), 4 * range_.height())
+    viewer._update_scene()
+    viewer.viewport().grab()
+    assert not any(window.canvas.views[n].view.text_item.isVisible() for n in nodes)
