@@ -28,7 +28,7 @@ from typing import Any
 
 from nodeflow.core.errors import Problem, ProblemsError
 from nodeflow.core.shape_text import shape_text
-from nodeflow.core.shared_layers import SHARES_WEIGHTS, shared_owner as core_shared_owner
+from nodeflow.core.shared_layers import SHARES_WEIGHTS, shared_owner
 from nodeflow.core.spec import NodeSpec
 from nodeflow.core.validation import topological_order, validate
 from nodeflow.core.workflow import Workflow
@@ -204,19 +204,12 @@ def build_node(workflow: Workflow, node_id: str, inputs: dict[str, Any], layers:
     return (None if shared is not None else layer), port_tensors(workflow, node_id, outputs)
 
 
-def shared_owner(workflow: Workflow, node_id: str) -> str | None:
-    """The node whose layer ``node_id`` calls again (its ``shares_weights_with``), or
-    ``None`` for a node with a layer of its own; a bad reference is a TranslationError
-    (the rule: :func:`nodeflow.core.shared_layers.shared_owner`)."""
-    owner, problem = core_shared_owner(workflow, node_id)
-    if problem:
-        raise TranslationError(Problem(node_id, SHARES_WEIGHTS, problem))
-    return owner
-
-
 def shared_layer(workflow: Workflow, node_id: str, layers: dict[str, Any]):
-    """The layer of the node ``node_id`` shares weights with, or ``None``."""
-    owner = shared_owner(workflow, node_id)
+    """The layer of the node ``node_id`` shares weights with, or ``None``.  The reference
+    itself is checked by validation (:mod:`nodeflow.core.shared_layers`), which translation
+    and shape inference run before building any node; what is left to check here is
+    whether the owner's layer is built yet."""
+    owner, _problem = shared_owner(workflow, node_id)
     if owner is None:
         return None
     if owner not in layers:
