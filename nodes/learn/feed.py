@@ -187,13 +187,7 @@ class Feed:
         buffer, batches; no per-batch function."""
         import tensorflow as tf
 
-        dtypes = [d for _n, _s, d in self.groups]
-        inputs = []
-        for x, dtype in zip(xs, dtypes):
-            tensor = tf.constant(x)
-            if "float" in dtype and tensor.dtype != tf.string and tensor.dtype != tf.as_dtype(dtype):
-                tensor = tf.cast(tensor, dtype)
-            inputs.append(tensor)
+        inputs = [_for_input(tf.constant(x), dtype) for x, (_n, _s, dtype) in zip(xs, self.groups)]
         x = inputs[0] if self.struct is None else _pack(self.struct, inputs)
         element = (x, ys[0] if len(ys) == 1 else tuple(ys)) if with_targets else (x,)
         data = tf.data.Dataset.from_tensor_slices(element)
@@ -253,8 +247,6 @@ class Feed:
 
     def _finisher(self, training: bool, seed, with_targets: bool):
         """Per batch: augment (training only), cast images for the model, pack the structure."""
-        import tensorflow as tf
-
         count = len(self.groups)
         augment = None
         augmentations = self.augmentations
@@ -275,15 +267,23 @@ class Feed:
                 named = augment(named)
                 for i, name in image_inputs.items():
                     xs[i] = named[name]
-            for i, x in enumerate(xs):  # e.g. uint8 images -> the input's float32, per batch
-                if "float" in dtypes[i] and x.dtype != tf.string and x.dtype != tf.as_dtype(dtypes[i]):
-                    xs[i] = tf.cast(x, dtypes[i])
+            xs = [_for_input(x, dtype) for x, dtype in zip(xs, dtypes)]  # e.g. uint8 images, per batch
             x = xs[0] if struct is None else _pack(struct, xs)
             if not with_targets:
                 return (x,)
             return x, (ys[0] if len(ys) == 1 else tuple(ys))
 
         return finish
+
+
+def _for_input(x, dtype: str):
+    """``x`` cast to a float input's dtype (e.g. uint8 images to float32); text and the
+    inputs of other dtypes as they are."""
+    import tensorflow as tf
+
+    if "float" in dtype and x.dtype != tf.string and x.dtype != tf.as_dtype(dtype):
+        return tf.cast(x, dtype)
+    return x
 
 
 def _prefetched(data):
