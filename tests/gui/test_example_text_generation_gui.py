@@ -3,15 +3,14 @@
 from PySide6.QtWidgets import QMessageBox
 
 from nodeflow.core import validate
+from tests.gui.examples import open_example
 
 
 def test_text_generation_opens_from_the_examples_menu_without_a_warning(window, monkeypatch):
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *args, **kwargs: warnings.append(args))
-    action = next(a for a in window.examples_menu.actions() if a.text() == "text_generation")
-    action.trigger()
+    workflow = open_example(window, "text_generation")
     assert warnings == []
-    workflow = window.document.workflow
     assert validate(workflow) == []
     assert {"text_generator", "savedmodel_writer"} <= set(window.canvas.views)
     assert set(window.canvas.views) == set(workflow.nodes)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 from nodeflow.core import validate
 from nodeflow.core.states import NodeState
 from tests.conftest import WORKFLOWS
+from tests.gui.examples import assert_every_node_configured, open_example
 from tests.gui.test_canvas_port_views import double_click
 from tests.gui.test_main_window import port_point
 
@@ -22,16 +23,10 @@ RUN_TIMEOUT_MS = 180_000
 
 
 def test_the_example_opens_from_the_examples_menu_with_every_node_configured(window, qtbot):
-    action = next(a for a in window.examples_menu.actions() if a.text() == "gan_digits")
-    action.trigger()
-    workflow = window.document.workflow
+    workflow = open_example(window, "gan_digits")
     assert "gan" in workflow.nodes and validate(workflow) == []
     assert len(workflow.backdrops) >= 4
-    qtbot.waitUntil(lambda: window.last_report is not None, timeout=120000)  # shapes from the worker
-    assert {n: s.error for n, s in window.last_report.nodes.items() if s.error is not None} == {}
-    states = {n: window.session.node_state(n)[0] for n in workflow.nodes}
-    assert NodeState.NOT_CONFIGURED not in states.values(), states
-    assert "problem" not in window.statusBar().currentMessage()
+    assert_every_node_configured(window, qtbot)
 
 
 def test_before_any_run_the_samples_port_says_there_is_nothing_yet(window, qtbot, tmp_path):
