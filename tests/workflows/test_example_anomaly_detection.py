@@ -27,8 +27,7 @@ and reproduces the executor's reconstructions.
 import numpy as np
 import pytest
 
-from nodeflow.core import validate
-from tests.workflows.example_run import failed_nodes, run_example
+from tests.workflows.example_run import assert_valid_and_ran, example_run
 
 pytestmark = [pytest.mark.keras, pytest.mark.slow]
 
@@ -36,10 +35,7 @@ NAME = "anomaly_detection"
 BAR = 0.88
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    result, workflow, _ = run_example(tmp_path_factory, NAME)
-    return result, workflow
+run = example_run(NAME)
 
 
 def metrics(result):
@@ -48,9 +44,7 @@ def metrics(result):
 
 
 def test_the_example_is_valid_and_runs_to_the_end(run):
-    result, workflow = run
-    assert validate(workflow) == []
-    assert failed_nodes(result) == {}
+    assert_valid_and_ran(*run)
 
 
 def test_the_autoencoder_trains_on_benign_rows_only_and_tests_on_unseen_rows(run):

@@ -13,27 +13,18 @@ The workflow runs headless (as `nodeflow run` does) in a fresh folder holding on
 import numpy as np
 import pytest
 
-from nodeflow.core import validate
-from tests.workflows.example_run import failed_nodes, run_example
+from tests.workflows.example_run import assert_valid_and_ran, example_run
 
 pytestmark = [pytest.mark.keras, pytest.mark.slow]
 
 NAME = "seq2seq"
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    result, workflow, _ = run_example(tmp_path_factory, NAME)
-    return result, workflow
+run = example_run(NAME)
 
 
 def test_the_example_is_valid_and_runs_to_the_end(run):
-    from nodeflow.keras.shapes import infer_shapes
-
-    result, workflow = run
-    assert validate(workflow) == []
-    assert infer_shapes(workflow).problems == []
-    assert failed_nodes(result) == {}
+    assert_valid_and_ran(*run)
 
 
 def test_at_least_90_percent_of_held_out_dates_are_translated_exactly(run):

@@ -18,8 +18,7 @@ The SavedModel written by the workflow reloads and reproduces the executor's for
 import numpy as np
 import pytest
 
-from nodeflow.core import validate
-from tests.workflows.example_run import failed_nodes, run_example
+from tests.workflows.example_run import assert_valid_and_ran, example_run
 
 pytestmark = [pytest.mark.keras, pytest.mark.slow]
 
@@ -27,16 +26,11 @@ NAME = "time_series_forecasting"
 BAR = 0.4
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    result, workflow, _ = run_example(tmp_path_factory, NAME)
-    return result, workflow
+run = example_run(NAME)
 
 
 def test_the_example_is_valid_and_runs_to_the_end(run):
-    result, workflow = run
-    assert validate(workflow) == []
-    assert failed_nodes(result) == {}
+    assert_valid_and_ran(*run)
 
 
 def test_rows_are_split_in_time_order(run):
