@@ -2,57 +2,23 @@
 (and the import says so); an unregistered class is refused naming the layer and the
 class, with exit 3 and no traceback."""
 
-import sys
-import textwrap
-
 import numpy as np
-import pytest
 
 from nodeflow.cli import main
 
 from .roundtrip import check_roundtrip
-
-MODULE = textwrap.dedent('''
-    import keras
-
-    @keras.saving.register_keras_serializable(package="nodeflow_test")
-    class Scale(keras.layers.Layer):
-        def __init__(self, factor=2.0, **kwargs):
-            super().__init__(**kwargs)
-            self.factor = factor
-
-        def build(self, shape):
-            self.w = self.add_weight(shape=(shape[-1],), initializer="random_normal")
-
-        def call(self, x):
-            return x * self.w * self.factor
-
-        def get_config(self):
-            return {**super().get_config(), "factor": self.factor}
-''')
+from .scale_layer import scale_class
 
 
-@pytest.fixture
-def custom_module(tmp_path, monkeypatch):
-    folder = tmp_path / "code"
-    folder.mkdir()
-    (folder / "nodeflow_custom_scale.py").write_text(MODULE)
-    monkeypatch.syspath_prepend(str(folder))
-    import nodeflow_custom_scale
-
-    yield nodeflow_custom_scale
-    sys.modules.pop("nodeflow_custom_scale", None)
-
-
-def scaled_model(keras, scale_class):
+def scaled_model(keras, layer_class):
     keras.utils.set_random_seed(2)
     inputs = keras.Input((4,), name="x")
-    x = scale_class(factor=3.0, name="scale")(keras.layers.Dense(4, name="dense")(inputs))
+    x = layer_class(factor=3.0, name="scale")(keras.layers.Dense(4, name="dense")(inputs))
     return keras.Model(inputs, x)
 
 
-def test_registered_custom_layer_imports_and_names_its_module(keras, custom_module, tmp_path, capsys):
-    model = scaled_model(keras, custom_module.Scale)
+def test_registered_custom_layer_imports_and_names_its_module(keras, tmp_path, capsys):
+    model = scaled_model(keras, scale_class())
     x = np.random.default_rng(0).normal(size=(3, 4)).astype("float32")
     workflow = check_roundtrip(model, x, tmp_path, capsys)
     assert workflow.nodes["scale"].type == "keras.GenericLayer"
@@ -62,7 +28,7 @@ def test_registered_custom_layer_imports_and_names_its_module(keras, custom_modu
                  str(tmp_path / "again" / "wf.nflow")]) == 0
     out = capsys.readouterr().out
     assert "custom layers: scale (nodeflow_test>Scale)" in out
-    assert "nodeflow_custom_scale must be importable" in out
+    assert "tests.keras.scale_layer must be importable" in out
 
 
 def test_unregistered_custom_class_is_refused_naming_layer_and_class(keras, tmp_path, capsys):

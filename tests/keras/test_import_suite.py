@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from .roundtrip import check_roundtrip
+from .scale_layer import scale_class
 
 RNG = np.random.default_rng
 
@@ -18,32 +19,6 @@ def _keras():
     from nodeflow.keras import load_keras
 
     return load_keras()
-
-
-def registered_scale():
-    """A custom layer registered under a package of this test module (so it can be rebuilt)."""
-    keras = _keras()
-    name = "nodeflow_suite>SuiteScale"
-    known = keras.saving.get_custom_objects()
-    if name in known:
-        return known[name]
-
-    @keras.saving.register_keras_serializable(package="nodeflow_suite")
-    class SuiteScale(keras.layers.Layer):
-        def __init__(self, factor=2.0, **kwargs):
-            super().__init__(**kwargs)
-            self.factor = factor
-
-        def build(self, shape):
-            self.w = self.add_weight(shape=(shape[-1],), initializer="random_normal")
-
-        def call(self, x):
-            return x * self.w * self.factor
-
-        def get_config(self):
-            return {**super().get_config(), "factor": self.factor}
-
-    return SuiteScale
 
 
 def strings(rows):
@@ -171,7 +146,7 @@ def nested_sequential(keras, L, ops):
 
 def custom_layer(keras, L, ops):
     inputs = keras.Input((4,), name="x")
-    x = registered_scale()(factor=3.0, name="scale")(L.Dense(4, name="dense")(inputs))
+    x = scale_class()(factor=3.0, name="scale")(L.Dense(4, name="dense")(inputs))
     return keras.Model(inputs, L.Dense(2, name="out")(x)), RNG(8).normal(size=(3, 4)).astype("float32")
 
 
