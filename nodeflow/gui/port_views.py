@@ -599,6 +599,18 @@ class ModelView(QWidget):
 
 
 # --------------------------------------------------------------------------- history
+def tabs_with_table(view: QWidget, page: QWidget, title: str, table_view: TableView) -> QTabWidget:
+    """The tabs of a view that draws a table: ``page`` under ``title``, then the table
+    itself under "Table", filling ``view`` edge to edge."""
+    tabs = QTabWidget()
+    tabs.addTab(page, title)
+    tabs.addTab(table_view, "Table")
+    layout = QVBoxLayout(view)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(tabs)
+    return tabs
+
+
 class HistoryView(QWidget):
     """A learner's history: its learning curves (the Learning Monitor's plots) and the table."""
 
@@ -613,12 +625,7 @@ class HistoryView(QWidget):
         self.plots.set_curves(curves)
         self.plots.redraw()  # draw now: the plot tabs exist as soon as the view does
         self.table_view = TableView(table)
-        self.tabs = QTabWidget()
-        self.tabs.addTab(self.plots, "Curves")
-        self.tabs.addTab(self.table_view, "Table")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.tabs)
+        self.tabs = tabs_with_table(self, self.plots, "Curves", self.table_view)
 
     @classmethod
     def from_output(cls, output: StoredOutput) -> HistoryView:
@@ -683,12 +690,7 @@ class ConfusionMatrixView(QWidget):
         else:
             main = matrix_page
         self.table_view = TableView(table)
-        self.tabs = QTabWidget()
-        self.tabs.addTab(main, "Confusion matrix")
-        self.tabs.addTab(self.table_view, "Table")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.tabs)
+        self.tabs = tabs_with_table(self, main, "Confusion matrix", self.table_view)
 
     @classmethod
     def from_output(cls, output: StoredOutput) -> ConfusionMatrixView:
@@ -830,12 +832,7 @@ class ForecastView(QWidget):
         page_layout.setContentsMargins(0, 0, 0, 0)
         page_layout.addWidget(self.plot, 1)
         page_layout.addWidget(self.summary_label)
-        self.tabs = QTabWidget()
-        self.tabs.addTab(page, "Forecast")
-        self.tabs.addTab(self.table_view, "Table")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.tabs)
+        self.tabs = tabs_with_table(self, page, "Forecast", self.table_view)
 
     @classmethod
     def from_output(cls, output: StoredOutput) -> ForecastView:
@@ -1023,12 +1020,7 @@ class RocView(QWidget):
                   if str(c) == ""} if metrics is not None and metrics.num_rows else {}
         self.auc_label = QLabel(f"AUC {values['auc']:.4f}" if "auc" in values else "")
         page_layout.addWidget(self.auc_label)
-        self.tabs = QTabWidget()
-        self.tabs.addTab(page, "ROC curve")
-        self.tabs.addTab(self.table_view, "Table")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.tabs)
+        self.tabs = tabs_with_table(self, page, "ROC curve", self.table_view)
 
     @classmethod
     def from_output(cls, output: StoredOutput) -> RocView:
